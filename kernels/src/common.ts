@@ -1,0 +1,118 @@
+// Helpers every kernel family shares: f16/bf16 conversion (scalar and 4 lanes
+// at a time) and the reductions that fix the order of float sums.
+//
+// The order rule (why bit-identity holds across scalar, SIMD128, relaxed and
+// any thread count): a dot product over blocks accumulates block b into lane
+// b % 4 of four f32 partial sums, and the result is (l0 + l1) + (l2 + l3).
+// Scalar references do exactly this with four scalars; SIMD kernels do it
+// with one f32x4 whose lanes are those four sums. Integer sums inside a block
+// are exact, so their order does not matter.
+
+// ---- f16 ---------------------------------------------------------------
+
+/** 2^112 as f32: scales a half's exponent/mantissa bits (shifted into f32 position) to the right value, exactly, subnormals included. */
+const F16_MAGIC: f32 = reinterpret<f32>(<u32>0x77800000);
+
+/** IEEE half (bits in the low 16) to f32, exact. */
+// @ts-ignore: decorator
+@inline export function f16ToF32(h: u32): f32 {
+  const sign = (h & 0x8000) << 16;
+  const em = h & 0x7fff;
+  if (em >= 0x7c00) return reinterpret<f32>(sign | 0x7f800000 | ((em & 0x3ff) << 13));
+  return reinterpret<f32>(sign | reinterpret<u32>(reinterpret<f32>(em << 13) * F16_MAGIC));
+}
+
+/** f32 to IEEE half bits, round to nearest even (what F16C and ggml's fallback do). */
+export function f32ToF16(f: f32): u32 {
+  const x = reinterpret<u32>(f);
+  const sign = (x >> 16) & 0x8000;
+  const a = x & 0x7fffffff;
+  if (a >= 0x7f800000) return sign | 0x7c00 | (a > 0x7f800000 ? 0x200 : 0);
+  if (a >= 0x477ff000) return sign | 0x7c00; // >= 65520 rounds to infinity
+  if (a < 0x38800000) {
+    // Below the smallest normal half: adding 0.5 puts the half's subnormal
+    // quantum (2^-24) at the f32 mantissa's last place, so the float add does
+    // the round-to-nearest-even for us.
+    const v = reinterpret<f32>(a) + 0.5;
+    return sign | (reinterpret<u32>(v) - 0x3f000000);
+  }
+  // Normal: rebias the exponent (-112 << 23) and round on the 13 dropped bits.
+  return sign | ((a + 0xc8000fff + ((a >> 13) & 1)) >> 13);
+}
+
+/** Four halves (one in the low 16 bits of each i32 lane) to f32x4, exact; same results as f16ToF32. */
+// @ts-ignore: decorator
+@inline export function f16x4ToF32x4(h: v128): v128 {
+  const sign = v128.shl<i32>(v128.and(h, i32x4.splat(0x8000)), 16);
+  const em = v128.and(h, i32x4.splat(0x7fff));
+  const scaled = f32x4.mul(i32x4.shl(em, 13), f32x4.splat(F16_MAGIC));
+  // Infinity / NaN halves (exponent 31) map to f32 exponent 255.
+  const special = i32x4.ge_s(em, i32x4.splat(0x7c00));
+  const infNan = v128.or(i32x4.splat(0x7f800000), i32x4.shl(v128.and(em, i32x4.splat(0x3ff)), 13));
+  return v128.or(sign, v128.bitselect(infNan, scaled, special));
+}
+
+/** Loads four u16 halves spaced `stride` bytes apart into the low halves of four i32 lanes. */
+// @ts-ignore: decorator
+@inline export function gatherU16x4(p: usize, stride: usize): v128 {
+  let v = i32x4.splat(<i32>load<u16>(p));
+  v = i32x4.replace_lane(v, 1, <i32>load<u16>(p + stride));
+  v = i32x4.replace_lane(v, 2, <i32>load<u16>(p + 2 * stride));
+  v = i32x4.replace_lane(v, 3, <i32>load<u16>(p + 3 * stride));
+  return v;
+}
+
+// ---- bf16 --------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline export function bf16ToF32(h: u32): f32 {
+  return reinterpret<f32>(h << 16);
+}
+
+/** f32 to bf16 bits, round to nearest even; NaN stays NaN (as ggml_compute_fp32_to_bf16). */
+export function f32ToBf16(f: f32): u32 {
+  const u = reinterpret<u32>(f);
+  if ((u & 0x7fffffff) > 0x7f800000) return (u >> 16) | 64;
+  return (u + (0x7fff + ((u >> 16) & 1))) >> 16;
+}
+
+// ---- reductions --------------------------------------------------------
+
+/** [sum(a), sum(b), sum(c), sum(d)] of four i32x4, exact. */
+// @ts-ignore: decorator
+@inline export function hsumI32x4x4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(v128.shuffle<i32>(c, d, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(ab, cd, 0, 1, 4, 5), v128.shuffle<i32>(ab, cd, 2, 3, 6, 7));
+}
+
+/** Horizontal i32 sum of one i32x4. */
+// @ts-ignore: decorator
+@inline export function hsumI32x4(a: v128): i32 {
+  return i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3);
+}
+
+/** The fixed final reduction of the four block lanes: (l0 + l1) + (l2 + l3). */
+// @ts-ignore: decorator
+@inline export function reduceLanesF32x4(acc: v128): f32 {
+  return (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+}
+
+/** roundf semantics (half away from zero) on four lanes, as an i32x4; C's roundf is what ggml's reference quantizers use. */
+// @ts-ignore: decorator
+@inline export function roundAwayI32x4(v: v128): v128 {
+  const t = f32x4.trunc(v);
+  const frac = f32x4.sub(v, t); // exact: v and trunc(v) share the exponent range
+  const up = f32x4.ge(f32x4.abs(frac), f32x4.splat(0.5));
+  const one = v128.or(f32x4.splat(1.0), v128.and(v, i32x4.splat(0x80000000)));
+  return i32x4.trunc_sat_f32x4_s(f32x4.add(t, v128.and(one, up)));
+}
+
+/** Scalar roundf (half away from zero) to i32. */
+// @ts-ignore: decorator
+@inline export function roundAway(v: f32): i32 {
+  const t = Mathf.trunc(v);
+  const frac = v - t;
+  if (Mathf.abs(frac) >= 0.5) return <i32>(t + (v < 0 ? <f32>-1 : <f32>1));
+  return <i32>t;
+}

@@ -1,0 +1,112 @@
+// Q8_0 weights (ggml block_q8_0, 34 bytes per 32 weights):
+//   d   f16      at +0   scale
+//   qs  int8[32] at +2   weight j = qs[j] * d
+// Rows are ggml's layout as read from the GGUF: n / 32 blocks back to back.
+// Paired activation: Q8 (q8_act.ts). Signed 8-bit weights do not fit the
+// relaxed dot's 7-bit operand, so both builds use the widening SIMD128 path.
+//
+// Per block b: isum = sum_j w[j] * a[j] (exact i32), then
+// lane[b % 4] += (f32(isum) * dw) * da, result (l0 + l1) + (l2 + l3)
+// (common.ts explains the order).
+
+import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4 } from './common';
+
+const QB: usize = 34;
+
+/** Dequantizes n weights (n % 32 == 0) of one Q8_0 row at x to f32 at y. */
+export function dequantizeRowQ8_0(x: usize, y: usize, n: i32): void {
+  const nb = n >> 5;
+  for (let b = 0; b < nb; b++) {
+    const p = x + <usize>b * QB;
+    const d = f16ToF32(load<u16>(p));
+    const o = y + (<usize>b << 7);
+    for (let j = 0; j < 32; j++) store<f32>(o + (<usize>j << 2), <f32>load<i8>(p + 2 + <usize>j) * d);
+  }
+}
+
+/** Scalar reference: dot of one Q8_0 row (n weights at x) with one Q8 activation row at y. */
+export function vecDotQ8_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
+  const nb = n >> 5;
+  const dy = y + <usize>n;
+  let l0: f32 = 0, l1: f32 = 0, l2: f32 = 0, l3: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = x + <usize>b * QB;
+    const a = y + (<usize>b << 5);
+    let isum = 0;
+    for (let j = 0; j < 32; j++) isum += <i32>load<i8>(p + 2 + <usize>j) * <i32>load<i8>(a + <usize>j);
+    const v = (<f32>isum * f16ToF32(load<u16>(p))) * load<f32>(dy + (<usize>b << 2));
+    const lane = b & 3;
+    if (lane == 0) l0 += v; else if (lane == 1) l1 += v; else if (lane == 2) l2 += v; else l3 += v;
+  }
+  return (l0 + l1) + (l2 + l3);
+}
+
+/**
+ * The integer dot of one block as i32x4 partial sums. Activations are in
+ * -127..127 (the quantizer never makes -128), so a low+high pair of products
+ * (|w*a| <= 128*127) fits i16 and one pairwise widening add finishes it.
+ */
+// @ts-ignore: decorator
+@inline function blockDotQ8_0(p: usize, a: usize): v128 {
+  const w0 = v128.load(p, 2), w1 = v128.load(p, 18);
+  const a0 = v128.load(a), a1 = v128.load(a, 16);
+  const s0 = i16x8.add(i16x8.extmul_low_i8x16_s(w0, a0), i16x8.extmul_high_i8x16_s(w0, a0));
+  const s1 = i16x8.add(i16x8.extmul_low_i8x16_s(w1, a1), i16x8.extmul_high_i8x16_s(w1, a1));
+  return i32x4.add(i32x4.extadd_pairwise_i16x8_s(s0), i32x4.extadd_pairwise_i16x8_s(s1));
+}
+
+/** SIMD128 kernel: bit-identical to vecDotQ8_0Q8_0Scalar (same block lanes, same order). */
+export function vecDotQ8_0Q8_0Simd128(n: i32, x: usize, y: usize): f32 {
+  const nb = n >> 5;
+  const dy = y + <usize>n;
+  let acc = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const p = x + <usize>b * QB;
+    const a = y + (<usize>b << 5);
+    const isum = hsumI32x4x4(
+      blockDotQ8_0(p, a), blockDotQ8_0(p + QB, a + 32),
+      blockDotQ8_0(p + 2 * QB, a + 64), blockDotQ8_0(p + 3 * QB, a + 96),
+    );
+    const dw = f16x4ToF32x4(gatherU16x4(p, QB));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2))));
+  }
+  let l0 = f32x4.extract_lane(acc, 0), l1 = f32x4.extract_lane(acc, 1);
+  let l2 = f32x4.extract_lane(acc, 2);
+  for (; b < nb; b++) {
+    // Tail blocks: lanes 0..2 only, since a fourth block would have made a full group.
+    const p = x + <usize>b * QB;
+    const isum = hsumI32x4(blockDotQ8_0(p, y + (<usize>b << 5)));
+    const v = (<f32>isum * f16ToF32(load<u16>(p))) * load<f32>(dy + (<usize>b << 2));
+    const lane = b & 3;
+    if (lane == 0) l0 += v; else if (lane == 1) l1 += v; else l2 += v;
+  }
+  return (l0 + l1) + (l2 + f32x4.extract_lane(acc, 3));
+}
+
+/**
+ * Matrix x vector: out[r] = dot(row r, y) for r in [r0, r1); rows of n
+ * weights start at w and follow each other (n / 32 * 34 bytes each).
+ */
+export function matVecQ8_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
+  const rowBytes = <usize>(n >> 5) * QB;
+  for (let r = r0; r < r1; r++) {
+    store<f32>(out + (<usize>r << 2), vecDotQ8_0Q8_0Simd128(n, w + <usize>r * rowBytes, y));
+  }
+}
+
+/**
+ * Matrix x matrix (prefill): for tokens t in [0, nTok) and rows r in [r0, r1),
+ * out[t * outStride + r] = dot(row r, activation row t at y + t * yStride).
+ * A row is read from memory once and reused from cache for every token.
+ */
+export function matMatQ8_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
+  const rowBytes = <usize>(n >> 5) * QB;
+  for (let r = r0; r < r1; r++) {
+    const row = w + <usize>r * rowBytes;
+    for (let t = 0; t < nTok; t++) {
+      const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
+      store<f32>(o, vecDotQ8_0Q8_0Simd128(n, row, y + <usize>t * <usize>yStride));
+    }
+  }
+}

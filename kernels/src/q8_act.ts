@@ -1,0 +1,126 @@
+// Activation quantizers Q8_0 and Q8_1: how llama.cpp turns an f32 activation
+// row into 8-bit blocks before a quantized matrix x vector, rounding exactly
+// as ggml's quantize_row_q8_0_ref / quantize_row_q8_1_ref:
+//   per block of 32: amax = max|x|, d = amax / 127, id = d ? 1/d : 0,
+//   q = roundf(x * id) (half away from zero), stored d = f16(d);
+//   Q8_1 also stores s = f16(d * sum(q)) (d unrounded there, as ggml does).
+//
+// nibble's activation layout is its own (activations never leave the
+// process), chosen so kernels load everything aligned and in order. For a row
+// of n values (n a multiple of 32, nb = n / 32 blocks) at address y:
+//   y            qs[n]   int8, block b at y + 32*b
+//   y + n        d[nb]   f32: the value of the f16-rounded scale
+//   y + n + 4nb  sum[nb] i32: sum of the block's qs (the relaxed kernels'
+//                        correction term for offset weights)
+//   y + n + 8nb  s[nb]   f32: the value of f16(d * sum) (Q8_1 only; Q8_0
+//                        leaves it unwritten)
+// Total: actQ8RowBytes(n) = n + 12 * nb bytes.
+
+import { f16ToF32, f32ToF16, roundAway, roundAwayI32x4 } from './common';
+
+/** Bytes of one Q8 activation row of n values. */
+export function actQ8RowBytes(n: i32): i32 {
+  return n + 12 * (n >> 5);
+}
+
+// @ts-ignore: decorator
+@inline function roundTripF16(v: f32): f32 {
+  return f16ToF32(f32ToF16(v));
+}
+
+/** Scalar reference of quantizeRowQ8 (writes s only when withS). */
+function quantizeRowQ8Scalar(x: usize, y: usize, n: i32, withS: bool): void {
+  const nb = n >> 5;
+  const dPtr = y + <usize>n;
+  const sumPtr = dPtr + 4 * <usize>nb;
+  const sPtr = sumPtr + 4 * <usize>nb;
+  for (let b = 0; b < nb; b++) {
+    const xb = x + (<usize>b << 7);
+    let amax: f32 = 0;
+    for (let j = 0; j < 32; j++) {
+      const a = Mathf.abs(load<f32>(xb + (<usize>j << 2)));
+      amax = amax > a ? amax : a;
+    }
+    const d: f32 = amax / 127;
+    const id: f32 = d != 0 ? <f32>1 / d : 0;
+    let sum = 0;
+    for (let j = 0; j < 32; j++) {
+      const q = roundAway(load<f32>(xb + (<usize>j << 2)) * id);
+      store<i8>(y + (<usize>b << 5) + <usize>j, <i8>q);
+      sum += q;
+    }
+    store<f32>(dPtr + (<usize>b << 2), roundTripF16(d));
+    store<i32>(sumPtr + (<usize>b << 2), sum);
+    if (withS) store<f32>(sPtr + (<usize>b << 2), roundTripF16(<f32>sum * d));
+  }
+}
+
+function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
+  const nb = n >> 5;
+  const dPtr = y + <usize>n;
+  const sumPtr = dPtr + 4 * <usize>nb;
+  const sPtr = sumPtr + 4 * <usize>nb;
+  for (let b = 0; b < nb; b++) {
+    const xb = x + (<usize>b << 7);
+    const v0 = v128.load(xb), v1 = v128.load(xb, 16), v2 = v128.load(xb, 32), v3 = v128.load(xb, 48);
+    const v4 = v128.load(xb, 64), v5 = v128.load(xb, 80), v6 = v128.load(xb, 96), v7 = v128.load(xb, 112);
+    let m = f32x4.max(
+      f32x4.max(f32x4.max(f32x4.abs(v0), f32x4.abs(v1)), f32x4.max(f32x4.abs(v2), f32x4.abs(v3))),
+      f32x4.max(f32x4.max(f32x4.abs(v4), f32x4.abs(v5)), f32x4.max(f32x4.abs(v6), f32x4.abs(v7))),
+    );
+    m = f32x4.max(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+    m = f32x4.max(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
+    const amax = f32x4.extract_lane(m, 0);
+    const d: f32 = amax / 127;
+    const id: f32 = d != 0 ? <f32>1 / d : 0;
+    const idv = f32x4.splat(id);
+    const q0 = roundAwayI32x4(f32x4.mul(v0, idv)), q1 = roundAwayI32x4(f32x4.mul(v1, idv));
+    const q2 = roundAwayI32x4(f32x4.mul(v2, idv)), q3 = roundAwayI32x4(f32x4.mul(v3, idv));
+    const q4 = roundAwayI32x4(f32x4.mul(v4, idv)), q5 = roundAwayI32x4(f32x4.mul(v5, idv));
+    const q6 = roundAwayI32x4(f32x4.mul(v6, idv)), q7 = roundAwayI32x4(f32x4.mul(v7, idv));
+    const s01 = i16x8.narrow_i32x4_s(q0, q1), s23 = i16x8.narrow_i32x4_s(q2, q3);
+    const s45 = i16x8.narrow_i32x4_s(q4, q5), s67 = i16x8.narrow_i32x4_s(q6, q7);
+    const yb = y + (<usize>b << 5);
+    v128.store(yb, i8x16.narrow_i16x8_s(s01, s23));
+    v128.store(yb, i8x16.narrow_i16x8_s(s45, s67), 16);
+    const sums = i32x4.add(i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3)), i32x4.add(i32x4.add(q4, q5), i32x4.add(q6, q7)));
+    const sum = i32x4.extract_lane(sums, 0) + i32x4.extract_lane(sums, 1) + i32x4.extract_lane(sums, 2) + i32x4.extract_lane(sums, 3);
+    store<f32>(dPtr + (<usize>b << 2), roundTripF16(d));
+    store<i32>(sumPtr + (<usize>b << 2), sum);
+    if (withS) store<f32>(sPtr + (<usize>b << 2), roundTripF16(<f32>sum * d));
+  }
+}
+
+/** Quantizes n f32 at x (n % 32 == 0) to a Q8_0 activation row at y: scalar reference. */
+export function quantizeRowQ8_0Scalar(x: usize, y: usize, n: i32): void {
+  quantizeRowQ8Scalar(x, y, n, false);
+}
+
+/** Quantizes n f32 at x to a Q8_0 activation row at y: SIMD128, bit-identical to the scalar reference. */
+export function quantizeRowQ8_0Simd128(x: usize, y: usize, n: i32): void {
+  quantizeRowQ8Simd128(x, y, n, false);
+}
+
+/** As quantizeRowQ8_0Scalar, plus the s field (Q8_1). */
+export function quantizeRowQ8_1Scalar(x: usize, y: usize, n: i32): void {
+  quantizeRowQ8Scalar(x, y, n, true);
+}
+
+/** As quantizeRowQ8_0Simd128, plus the s field (Q8_1). */
+export function quantizeRowQ8_1Simd128(x: usize, y: usize, n: i32): void {
+  quantizeRowQ8Simd128(x, y, n, true);
+}
+
+/** Quantizes `rows` f32 rows (`xStride` bytes apart) to Q8_0 activation rows `yStride` bytes apart. */
+export function quantizeRowsQ8_0(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
+  for (let r = 0; r < rows; r++) {
+    quantizeRowQ8Simd128(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n, false);
+  }
+}
+
+/** As quantizeRowsQ8_0, with the s field (Q8_1). */
+export function quantizeRowsQ8_1(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
+  for (let r = 0; r < rows; r++) {
+    quantizeRowQ8Simd128(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n, true);
+  }
+}

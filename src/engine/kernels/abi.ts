@@ -1,0 +1,63 @@
+// The kernel module's exports, as TypeScript sees them. This mirrors the ABI
+// table in kernels/README.md: change both together.
+//
+// Conventions (README "ABI"): every pointer is a byte address in the shared
+// memory (wasm32: 0 .. 4 GiB - 1, passed as a JS number); n counts values
+// (a multiple of the family's block size); row ranges are half-open
+// [r0, r1) so threads can split them; kernels allocate nothing and keep no
+// state between calls.
+
+/** Dot of one weight row (n values at x) with one activation row at y. */
+export type VecDotFn = (n: number, x: number, y: number) => number;
+/** Dequantizes n values at x to f32 at y. */
+export type DequantizeFn = (x: number, y: number, n: number) => void;
+/** Quantizes n f32 at x to one activation row at y. */
+export type QuantizeRowFn = (x: number, y: number, n: number) => void;
+/** Converts `rows` f32 rows (xStride bytes apart) to activation rows yStride bytes apart. */
+export type QuantizeRowsFn = (x: number, xStride: number, y: number, yStride: number, n: number, rows: number) => void;
+/** out[r] = dot(row r, y) for r in [r0, r1). */
+export type MatVecFn = (r0: number, r1: number, w: number, n: number, y: number, out: number) => void;
+/** out[t * outStride + r] = dot(row r, act row t at y + t * yStride) for r in [r0, r1), t in [0, nTok). */
+export type MatMatFn = (
+  r0: number, r1: number, w: number, n: number, y: number, yStride: number, nTok: number, out: number, outStride: number,
+) => void;
+
+/** Exports every weight family has (names carry the family, e.g. matVecQ4_0). */
+export interface FamilyExports {
+  dequantize: DequantizeFn;
+  vecDotScalar: VecDotFn;
+  vecDotSimd128: VecDotFn;
+  /** Present for families with a relaxed-dot kernel; in the SIMD128 build it runs the SIMD128 path. */
+  vecDotRelaxed?: VecDotFn;
+  matVec: MatVecFn;
+  matMat: MatMatFn;
+}
+
+export interface KernelExports {
+  // Activation quantizers (q8_act.ts): Q8 row layout in kernels/README.md.
+  actQ8RowBytes(n: number): number;
+  quantizeRowQ8_0Scalar: QuantizeRowFn;
+  quantizeRowQ8_0Simd128: QuantizeRowFn;
+  quantizeRowQ8_1Scalar: QuantizeRowFn;
+  quantizeRowQ8_1Simd128: QuantizeRowFn;
+  quantizeRowsQ8_0: QuantizeRowsFn;
+  quantizeRowsQ8_1: QuantizeRowsFn;
+
+  // Q8_0 (q8_0.ts)
+  dequantizeRowQ8_0: DequantizeFn;
+  vecDotQ8_0Q8_0Scalar: VecDotFn;
+  vecDotQ8_0Q8_0Simd128: VecDotFn;
+  matVecQ8_0: MatVecFn;
+  matMatQ8_0: MatMatFn;
+
+  // Q4_0 (q4_0.ts)
+  dequantizeRowQ4_0: DequantizeFn;
+  vecDotQ4_0Q8_0Scalar: VecDotFn;
+  vecDotQ4_0Q8_0Simd128: VecDotFn;
+  vecDotQ4_0Q8_0Relaxed: VecDotFn;
+  matVecQ4_0: MatVecFn;
+  matMatQ4_0: MatMatFn;
+}
+
+/** Names of the exports, for checks that a built module matches this interface. */
+export type KernelExportName = keyof KernelExports;

@@ -1,0 +1,122 @@
+// The engine's entry to the kernels: one object that owns the shared memory,
+// the compiled module, the caller's instance and the thread pool, with
+// high-level calls (matmul, the forward-pass ops) that hide activation
+// formats and row splitting. kernels/README.md documents the API.
+import { availableParallelism } from 'node:os';
+import type { KernelExports } from './abi.js';
+import { KernelError } from './errors.js';
+import { loadKernelModule, type KernelBuild, type KernelBuildChoice } from './load.js';
+import { KernelMemory, type KernelMemoryOptions } from './memory.js';
+import { ThreadPool } from './pool.js';
+import { requireKernelType, type KernelTypeTraits } from './types.js';
+
+export interface KernelsOptions {
+  /** Threads in all, the caller included; default os.availableParallelism() (or NIBBLE_THREADS). */
+  threads?: number;
+  /** Which build: 'auto' (default) probes for relaxed SIMD. */
+  build?: KernelBuildChoice;
+  /** Memory options, or an existing KernelMemory to share. */
+  memory?: KernelMemory | KernelMemoryOptions;
+  /** Spin iterations before a waiting thread sleeps. */
+  spin?: number;
+}
+
+/** A weight matrix in kernel memory: `rows` rows of `cols` values of ggml type `type`, rows back to back. */
+export interface WeightRef {
+  type: string;
+  ptr: number;
+  rows: number;
+  cols: number;
+}
+
+export class Kernels {
+  readonly memory: KernelMemory;
+  readonly build: KernelBuild;
+  readonly exports: KernelExports;
+  readonly module: WebAssembly.Module;
+  private readonly pool: ThreadPool;
+  private actPtr = 0;
+  private actBytes = 0;
+
+  private constructor(memory: KernelMemory, build: KernelBuild, module: WebAssembly.Module, exports: KernelExports, pool: ThreadPool) {
+    this.memory = memory;
+    this.build = build;
+    this.module = module;
+    this.exports = exports;
+    this.pool = pool;
+  }
+
+  static async create(options: KernelsOptions = {}): Promise<Kernels> {
+    const memory = options.memory instanceof KernelMemory ? options.memory : new KernelMemory(options.memory);
+    const { build, module } = loadKernelModule(options.build);
+    const instance = new WebAssembly.Instance(module, { env: { memory: memory.memory } });
+    const threads = options.threads ?? defaultThreads();
+    const pool = await ThreadPool.create(module, memory, { threads, spin: options.spin });
+    return new Kernels(memory, build, module, instance.exports as unknown as KernelExports, pool);
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  /**
+   * out (f32, nTokens x rows, token-major: out[t * rows + r]) = W x (f32
+   * activations at xPtr, nTokens x cols, token-major). Activations are
+   * converted once to the format the weight type pairs with, then rows are
+   * split across the threads; one token takes the matrix x vector kernel,
+   * more take the matrix x matrix one (the weights are read once per call).
+   */
+  matmul(weight: WeightRef, xPtr: number, nTokens: number, outPtr: number): void {
+    const t = requireKernelType(weight.type, `weight ${weight.type} ${weight.rows}x${weight.cols}`);
+    const { rows, cols } = weight;
+    if (!(rows > 0 && cols > 0 && nTokens > 0)) throw new KernelError(`matmul with rows=${rows} cols=${cols} tokens=${nTokens}`);
+    if (cols % t.ggml.blockSize !== 0 || cols % t.activation.blockSize !== 0) {
+      throw new KernelError(`a ${t.ggml.name} row of ${cols} values is not a whole number of blocks`);
+    }
+    const [y, yStride] = this.prepareActivations(t, xPtr, cols, nTokens);
+    const ex = this.exports as unknown as Record<string, (...a: number[]) => void>;
+    if (nTokens === 1) {
+      this.pool.run(t.matVec, ex[t.matVec]!, rows, t.rowAlign, [weight.ptr, cols, y, outPtr]);
+    } else {
+      this.pool.run(t.matMat, ex[t.matMat]!, rows, t.rowAlign, [weight.ptr, cols, y, yStride, nTokens, outPtr, rows]);
+    }
+  }
+
+  /** Converts activations for type t; returns the rows' address and stride. */
+  private prepareActivations(t: KernelTypeTraits, xPtr: number, cols: number, nTokens: number): [number, number] {
+    const act = t.activation;
+    if (act.quantizeRows === null || act.rowBytes === null) return [xPtr, cols * 4];
+    const ex = this.exports as unknown as Record<string, (...a: number[]) => number>;
+    const rowBytes = ex[act.rowBytes]!(cols);
+    const stride = Math.ceil(rowBytes / 16) * 16;
+    const need = stride * nTokens;
+    if (need > this.actBytes) {
+      // Grows by doubling, so the arena holds at most twice the largest batch.
+      this.actBytes = Math.max(need, this.actBytes * 2);
+      this.actPtr = this.memory.alloc(this.actBytes);
+    }
+    ex[act.quantizeRows]!(xPtr, cols * 4, this.actPtr, stride, cols, nTokens);
+    return [this.actPtr, stride];
+  }
+
+  /** Dequantizes n values of type `type` at src to f32 at dst (single-threaded). */
+  dequantize(type: string, src: number, dst: number, n: number): void {
+    const t = requireKernelType(type);
+    if (n % t.ggml.blockSize !== 0) throw new KernelError(`${n} ${t.ggml.name} values are not a whole number of blocks`);
+    (this.exports as unknown as Record<string, (...a: number[]) => void>)[t.dequantize]!(src, dst, n);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+function defaultThreads(): number {
+  const env = process.env['NIBBLE_THREADS'];
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new KernelError(`NIBBLE_THREADS=${env} is not a positive integer`);
+    return n;
+  }
+  return availableParallelism();
+}

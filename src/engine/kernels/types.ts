@@ -1,0 +1,73 @@
+// The kernel trait table: for each weight type, the activation format it is
+// paired with (as llama.cpp pairs them, FACTS.md) and the names of its
+// exports. Adding a family = one row here plus its exports in abi.ts.
+import type { KernelExportName } from './abi.js';
+import { ggmlTypeByName, type GgmlTypeTraits } from '../ggml-types.js';
+import { KernelError } from './errors.js';
+
+/** How activations are prepared for a weight type's dot products. */
+export interface ActivationFormat {
+  readonly name: 'q8_0' | 'q8_1' | 'q8_K' | 'f16' | 'bf16' | 'f32';
+  /** Export giving the bytes of one row of n values; null = f32 rows used as they are. */
+  readonly rowBytes: KernelExportName | null;
+  /** Export (x, xStride, y, yStride, n, rows) converting f32 rows; null = none needed. */
+  readonly quantizeRows: KernelExportName | null;
+  /** Values per block: a row length must be a multiple of it. */
+  readonly blockSize: number;
+}
+
+export const ACT_Q8_0: ActivationFormat = { name: 'q8_0', rowBytes: 'actQ8RowBytes', quantizeRows: 'quantizeRowsQ8_0', blockSize: 32 };
+export const ACT_Q8_1: ActivationFormat = { name: 'q8_1', rowBytes: 'actQ8RowBytes', quantizeRows: 'quantizeRowsQ8_1', blockSize: 32 };
+
+export interface KernelTypeTraits {
+  readonly ggml: GgmlTypeTraits;
+  readonly activation: ActivationFormat;
+  readonly dequantize: KernelExportName;
+  readonly vecDotScalar: KernelExportName;
+  readonly vecDotSimd128: KernelExportName;
+  readonly vecDotRelaxed: KernelExportName | null;
+  readonly matVec: KernelExportName;
+  readonly matMat: KernelExportName;
+  /** Threads split rows in multiples of this (false sharing of outputs, interleaved repacks). */
+  readonly rowAlign: number;
+}
+
+function entry(name: string, rest: Omit<KernelTypeTraits, 'ggml'>): KernelTypeTraits {
+  const ggml = ggmlTypeByName(name);
+  if (ggml === undefined) throw new Error(`kernel table names unknown ggml type ${name}`);
+  return { ggml, ...rest };
+}
+
+const table: KernelTypeTraits[] = [
+  entry('q8_0', {
+    activation: ACT_Q8_0, dequantize: 'dequantizeRowQ8_0',
+    vecDotScalar: 'vecDotQ8_0Q8_0Scalar', vecDotSimd128: 'vecDotQ8_0Q8_0Simd128', vecDotRelaxed: null,
+    matVec: 'matVecQ8_0', matMat: 'matMatQ8_0', rowAlign: 16,
+  }),
+  entry('q4_0', {
+    activation: ACT_Q8_0, dequantize: 'dequantizeRowQ4_0',
+    vecDotScalar: 'vecDotQ4_0Q8_0Scalar', vecDotSimd128: 'vecDotQ4_0Q8_0Simd128', vecDotRelaxed: 'vecDotQ4_0Q8_0Relaxed',
+    matVec: 'matVecQ4_0', matMat: 'matMatQ4_0', rowAlign: 16,
+  }),
+];
+
+const byName = new Map(table.map((t) => [t.ggml.name.toLowerCase(), t]));
+
+/** Kernel traits of a ggml type name (case-insensitive), or undefined if nibble has no kernels for it. */
+export function kernelTypeByName(name: string): KernelTypeTraits | undefined {
+  return byName.get(name.toLowerCase());
+}
+
+/** As kernelTypeByName, but a clear error for a type without kernels. */
+export function requireKernelType(name: string, what = 'tensor'): KernelTypeTraits {
+  const t = kernelTypeByName(name);
+  if (t === undefined) {
+    const known = table.map((e) => e.ggml.name).join(', ');
+    throw new KernelError(`${what} has type ${name}, which nibble's kernels do not support (supported: ${known})`);
+  }
+  return t;
+}
+
+export function allKernelTypes(): readonly KernelTypeTraits[] {
+  return table;
+}
