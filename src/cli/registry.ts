@@ -1,7 +1,9 @@
 import type { Command } from './main.js';
 import { inspectCommand } from './commands/inspect.js';
+import { makeModelCommand } from './commands/make-model.js';
 
 /** Every CLI command, by name. */
 export const commands: Record<string, Command> = {
   inspect: inspectCommand,
+  'make-model': makeModelCommand,
 };

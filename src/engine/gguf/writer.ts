@@ -8,8 +8,11 @@ export interface TensorToWrite {
   readonly type: GgmlTypeTraits;
   /** GGUF order: dims[0] is the row length. */
   readonly dims: readonly number[];
-  /** Produces the tensor's bytes when it is written, so a big model is never whole in memory. */
-  readonly data: () => Uint8Array;
+  /**
+   * Produces the tensor's bytes when it is written, so a big model is never
+   * whole in memory: one array, or chunks in order (e.g. a generator of rows).
+   */
+  readonly data: () => Uint8Array | Iterable<Uint8Array>;
 }
 
 export interface GgufToWrite {
@@ -55,17 +58,28 @@ export function writeGguf(path: string, spec: GgufToWrite): void {
 
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, header.bytes());
+    writeAll(fd, header.bytes());
     spec.tensors.forEach((t, i) => {
       const data = t.data();
-      if (data.length !== sizes[i]) throw new RangeError(`tensor ${t.name}: ${data.length} bytes given, ${sizes[i]} expected`);
-      writeSync(fd, data);
+      let written = 0;
+      for (const chunk of ArrayBuffer.isView(data) ? [data] : data) {
+        written += chunk.length;
+        if (written > sizes[i]) break;
+        writeAll(fd, chunk);
+      }
+      if (written !== sizes[i]) throw new RangeError(`tensor ${t.name}: ${written} bytes given, ${sizes[i]} expected`);
       const pad = alignUp(sizes[i], alignment) - sizes[i];
       if (pad > 0) writeSync(fd, new Uint8Array(pad));
     });
   } finally {
     closeSync(fd);
   }
+}
+
+/** writeSync may write less than asked (large buffers, pipes); loop until done. */
+function writeAll(fd: number, b: Uint8Array): void {
+  let off = 0;
+  while (off < b.length) off += writeSync(fd, b, off, b.length - off);
 }
 
 function checkTensor(t: TensorToWrite): void {
