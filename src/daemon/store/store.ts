@@ -82,6 +82,11 @@ export class RequestStore {
     return this.get(seq)!;
   }
 
+  /** running -> queued: a request stopped by shutdown runs again at the next start. */
+  requeue(seq: number): void {
+    this.stmts.requeue.run(seq);
+  }
+
   markDelivered(seq: number): void {
     this.stmts.delivered.run(seq);
   }
