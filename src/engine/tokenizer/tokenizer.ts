@@ -2,6 +2,7 @@
 // llama_detokenize do it, for SentencePiece ("llama") and byte-level BPE
 // ("gpt2") vocabularies read from GGUF metadata.
 import { BpeEncoder } from './bpe.js';
+import { cleanUpSpacesText } from './clean-spaces.js';
 import { codepointToByte } from './byte-level.js';
 import type { TokenizerMetadata } from './metadata.js';
 import { SpecialSplitter } from './special-split.js';
@@ -11,6 +12,8 @@ import { Attr, Vocab } from './vocab.js';
 export interface EncodeOptions {
   /** Add BOS/EOS as the metadata says (llama.cpp's add_special). Default true. */
   addSpecial?: boolean;
+  /** With addSpecial, false leaves out the BOS the metadata asks for (nibble tokenize --no-bos). */
+  addBos?: boolean;
   /** Turn special-token text such as <|im_start|> into its control token. Default false. */
   parseSpecial?: boolean;
 }
@@ -61,7 +64,7 @@ export class Tokenizer {
     const v = this.vocab;
     const out: number[] = [];
     const frags = this.splitter.split(text, parseSpecial);
-    if (addSpecial && v.addBos) out.push(v.ids.bos);
+    if (addSpecial && v.addBos && options.addBos !== false) out.push(v.ids.bos);
     if (this.spm) {
       // The space prefix goes before the text at the start and after every special token.
       let prevSpecial = true;
@@ -117,13 +120,18 @@ export class Tokenizer {
     return EMPTY;
   }
 
-  /** llama_detokenize: the text of a token sequence. */
+  /**
+   * llama_detokenize: the text of a token sequence. Bytes that do not form
+   * UTF-8 become U+FFFD. (The clean-up runs on the decoded text; it only
+   * touches ASCII, so this equals llama.cpp's clean-up of the bytes.)
+   */
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
-    return utf8Decoder.decode(this.decodeBytes(ids, options));
+    const text = utf8Decoder.decode(this.rawBytes(ids, options));
+    return this.vocab.cleanSpaces ? cleanUpSpacesText(text) : text;
   }
 
-  /** The raw bytes of a token sequence, before the BPE space clean-up. */
-  private concatPieces(ids: readonly number[], options: DecodeOptions): Uint8Array {
+  /** The bytes of a token sequence, before the BPE space clean-up. */
+  rawBytes(ids: readonly number[], options: DecodeOptions): Uint8Array {
     const v = this.vocab;
     let first = 0;
     let end = ids.length;
@@ -152,10 +160,6 @@ export class Tokenizer {
     return bytes;
   }
 
-  decodeBytes(ids: readonly number[], options: DecodeOptions = {}): Uint8Array {
-    const bytes = this.concatPieces(ids, options);
-    return this.vocab.cleanSpaces ? cleanUpSpaces(bytes) : bytes;
-  }
 }
 
 export function createTokenizer(meta: TokenizerMetadata): Tokenizer {
@@ -175,66 +179,4 @@ function byteLevelDecode(text: string): Uint8Array {
     for (const x of utf8.encode(`[UNK_BYTE_0x${hex}${text}]`)) out.push(x);
   }
   return Uint8Array.from(out);
-}
-
-const QUOTE = 0x27;
-
-/**
- * clean_up_tokenization_spaces, as llama_detokenize does it for BPE vocabs:
- * " ?", " !", " .", " ," lose the space; " ' " becomes "'"; " 's", " 'm",
- * " 're", " 've" lose the space. Three passes over the bytes, in this order.
- */
-export function cleanUpSpaces(input: Uint8Array): Uint8Array {
-  let text = Uint8Array.from(input);
-  // pass 1: space before ?!.,
-  {
-    const n = text.length;
-    const out = new Uint8Array(n);
-    let total = n ? 1 : 0;
-    if (n) out[0] = text[0];
-    for (let i = 1; i < n; i++) {
-      const x = text[i];
-      if (text[i - 1] === SPACE && (x === 0x3f || x === 0x21 || x === 0x2e || x === 0x2c)) total--;
-      out[total++] = x;
-    }
-    text = out.subarray(0, total);
-  }
-  // pass 2: a lone apostrophe between spaces
-  {
-    const n = text.length;
-    const src = Uint8Array.from(text);
-    const out = new Uint8Array(n);
-    let total = n ? 1 : 0;
-    if (n) out[0] = src[0];
-    for (let i = 1; i < n; i++) {
-      const x = src[i];
-      if (x === QUOTE && i + 1 < n && src[i - 1] === SPACE && src[i + 1] === SPACE) {
-        total--;
-        src[++i] = 0;
-      }
-      out[total++] = x;
-    }
-    text = out.subarray(0, total);
-  }
-  // pass 3: contractions
-  {
-    const n = text.length;
-    const out = new Uint8Array(n);
-    let total = n ? 1 : 0;
-    if (n) out[0] = text[0];
-    for (let i = 1; i < n; i++) {
-      const x = text[i];
-      if (text[i - 1] === SPACE && x === QUOTE && i + 1 < n) {
-        const x1 = text[i + 1];
-        if (x1 === 0x73 || x1 === 0x6d) total--; // 's 'm
-        else if (i + 2 < n) {
-          const x2 = text[i + 2];
-          if ((x1 === 0x72 && x2 === 0x65) || (x1 === 0x76 && x2 === 0x65)) total--; // 're 've
-        }
-      }
-      out[total++] = x;
-    }
-    text = out.subarray(0, total);
-  }
-  return text;
 }
