@@ -3,6 +3,37 @@ import { GgufError } from './errors.js';
 
 const WINDOW = 1 << 20;
 
+/** Where the bytes come from: a file descriptor, or (for tests and fuzzing) memory. */
+interface ByteSource {
+  readonly size: number;
+  /** Copies up to `length` bytes at `position` into target[at..]; returns how many. */
+  read(target: Uint8Array, at: number, length: number, position: number): number;
+  close(): void;
+}
+
+function fileSource(path: string): ByteSource {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    return { size, read: (target, at, length, position) => readSync(fd, target, at, length, position), close: () => closeSync(fd) };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+function memorySource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.length,
+    read(target, at, length, position) {
+      const n = Math.max(0, Math.min(length, bytes.length - position));
+      target.set(bytes.subarray(position, position + n), at);
+      return n;
+    },
+    close() {},
+  };
+}
+
 /**
  * Reads a file front to back through a 1 MiB window. Every read is checked
  * against the file size first, so a count or length taken from a hostile
@@ -11,16 +42,17 @@ const WINDOW = 1 << 20;
 export class FileCursor {
   readonly path: string;
   readonly size: number;
-  private readonly fd: number;
+  private readonly src: ByteSource;
   private backing = Buffer.alloc(0);
   private window = Buffer.alloc(0);
   private windowStart = 0;
   private pos = 0;
 
-  constructor(path: string) {
+  /** Opens `path`; with `bytes`, reads those instead and uses `path` only as the name in errors. */
+  constructor(path: string, bytes?: Uint8Array) {
     this.path = path;
-    this.fd = openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
+    this.src = bytes ? memorySource(bytes) : fileSource(path);
+    this.size = this.src.size;
   }
 
   get offset(): number {
@@ -32,7 +64,7 @@ export class FileCursor {
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.src.close();
   }
 
   fail(problem: string, at = this.pos): never {
@@ -66,7 +98,7 @@ export class FileCursor {
     if (this.backing.length < len) this.backing = Buffer.alloc(len);
     let got = 0;
     while (got < len) {
-      const r = readSync(this.fd, this.backing, got, len - got, this.pos + got);
+      const r = this.src.read(this.backing, got, len - got, this.pos + got);
       if (r === 0) this.fail('file shrank while being read');
       got += r;
     }
@@ -85,7 +117,7 @@ export class FileCursor {
     }
     let got = 0;
     while (got < target.length) {
-      const r = readSync(this.fd, target, got, target.length - got, fileOffset + got);
+      const r = this.src.read(target, got, target.length - got, fileOffset + got);
       if (r === 0) this.fail('file shrank while being read', fileOffset + got);
       got += r;
     }

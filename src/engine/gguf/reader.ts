@@ -53,6 +53,20 @@ export function readGguf(path: string): GgufFile {
   }
 }
 
+/**
+ * Parses a GGUF held in memory, with exactly the checks readGguf makes
+ * (tests and the fuzzer use it). `name` stands for the path in errors;
+ * readTensorData needs a file on disk, so use readGguf for real models.
+ */
+export function readGgufBytes(bytes: Uint8Array, name = '<memory>'): GgufFile {
+  const cur = new FileCursor(name, bytes);
+  try {
+    return parse(cur);
+  } finally {
+    cur.close();
+  }
+}
+
 /** Reads one tensor's bytes straight into a buffer the caller owns. */
 export function readTensorData(file: GgufFile, tensor: GgufTensorInfo, target: Uint8Array): void {
   if (target.length !== tensor.nBytes) {
@@ -98,6 +112,7 @@ function parse(cur: FileCursor): GgufFile {
   const dataOffset = alignUp(cur.offset, alignment);
   if (tensorCount > 0 && dataOffset > cur.size) cur.fail('truncated: the data section is missing', cur.offset);
   const tensors = infos.map((t) => placeTensor(cur, t, dataOffset, alignment));
+  checkOverlap(cur, tensors, infos);
   return { path: cur.path, fileSize: cur.size, version, alignment, dataOffset, metadata, tensors };
 }
 
@@ -245,6 +260,18 @@ function placeTensor(cur: FileCursor, t: RawTensorInfo, dataOffset: number, alig
   }
   const offset = Number(t.offset);
   return { name: t.name, type: t.type, dims: t.dims, nElements: t.nElements, nBytes: t.nBytes, offset, fileOffset: dataOffset + offset };
+}
+
+/** Two tensors sharing bytes would alias each other's weights: refuse it, naming both. */
+function checkOverlap(cur: FileCursor, tensors: GgufTensorInfo[], infos: RawTensorInfo[]): void {
+  const order = tensors.map((_, i) => i).sort((a, b) => tensors[a].offset - tensors[b].offset);
+  for (let k = 1; k < order.length; k++) {
+    const prev = tensors[order[k - 1]];
+    const next = tensors[order[k]];
+    if (next.offset < prev.offset + prev.nBytes) {
+      cur.fail(`tensor "${next.name}" data (offset ${next.offset}) overlaps tensor "${prev.name}" (offset ${prev.offset}, ${prev.nBytes} bytes)`, infos[order[k]].at);
+    }
+  }
 }
 
 export function alignUp(n: number, alignment: number): number {
