@@ -37,7 +37,6 @@ export interface GgufFile {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const utf8Lenient = new TextDecoder('utf-8');
 
 /**
  * Reads a GGUF header: metadata and tensor table, not tensor data. Every
@@ -128,15 +127,27 @@ function readCount(cur: FileCursor, what: string, minEntryBytes: number): number
 
 function readString(cur: FileCursor, what: string, strict: boolean): string {
   const at = cur.offset;
-  const len = cur.u64(`length of ${what}`);
-  if (len > BigInt(cur.remaining)) cur.fail(`${what}: length ${len} runs past the end of the file`, at);
-  const bytes = cur.take(Number(len), what);
-  if (!strict) return utf8Lenient.decode(bytes);
+  const len = cur.u64n(() => `length of ${what}`);
+  if (len > cur.remaining) cur.fail(`${what}: length ${cur.lastU64} runs past the end of the file`, at);
+  if (!strict) return cur.utf8(len, what);
   try {
-    return utf8.decode(bytes);
+    return utf8.decode(cur.take(len, what));
   } catch {
     return cur.fail(`${what} is not valid UTF-8`, at + 8);
   }
+}
+
+/** The hot loop of every vocabulary: n strings, messages built only on failure. */
+function readStrings(cur: FileCursor, key: string, n: number): string[] {
+  const items: string[] = new Array(n);
+  const what = () => `value of "${key}"`;
+  for (let i = 0; i < n; i++) {
+    const at = cur.offset;
+    const len = cur.u64n(what);
+    if (len > cur.remaining) cur.fail(`item ${i} of "${key}": length ${cur.lastU64} runs past the end of the file`, at);
+    items[i] = cur.utf8(len, what);
+  }
+  return items;
 }
 
 function checkType(cur: FileCursor, type: number, key: string): GgufType {
@@ -174,7 +185,8 @@ function readArray(cur: FileCursor, key: string, depth: number): GgufArrayValue 
   const itemType = checkType(cur, cur.u32(`item type of array "${key}"`), key);
   const minItem = itemType === GgufType.STRING ? 8 : itemType === GgufType.ARRAY ? 12 : scalarSize(itemType);
   const n = readCount(cur, `item count of array "${key}"`, minItem);
-  if (itemType === GgufType.ARRAY || itemType === GgufType.STRING || itemType === GgufType.BOOL) {
+  if (itemType === GgufType.STRING) return { itemType, items: readStrings(cur, key, n) };
+  if (itemType === GgufType.ARRAY || itemType === GgufType.BOOL) {
     const items: (GgufScalar | GgufArrayValue)[] = new Array(n);
     for (let i = 0; i < n; i++) {
       items[i] = itemType === GgufType.ARRAY ? readArray(cur, key, depth + 1) : readValue(cur, itemType, key, depth);
