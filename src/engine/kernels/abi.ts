@@ -33,7 +33,7 @@ export interface FamilyExports {
   matMat: MatMatFn;
 }
 
-export interface KernelExports {
+export interface KernelExports extends ForwardOpExports {
   // Activation quantizers (q8_act.ts): Q8 row layout in kernels/README.md.
   actQ8RowBytes(n: number): number;
   quantizeRowQ8_0Scalar: QuantizeRowFn;
@@ -57,6 +57,26 @@ export interface KernelExports {
   vecDotQ4_0Q8_0Relaxed: VecDotFn;
   matVecQ4_0: MatVecFn;
   matMatQ4_0: MatMatFn;
+}
+
+/** A row-splittable op: rows [r0, r1) of a batch (see each kernel file). */
+export type RowsOpFn = (r0: number, r1: number, ...args: number[]) => void;
+
+/** The forward pass's other ops (kernels/src/norm.ts, rope.ts, attention.ts, elementwise.ts, math.ts). */
+export interface ForwardOpExports {
+  /** (r0, r1, x, w, out, n, eps): out[r] = rmsnorm(x[r]) * w. */
+  rmsNormRows: RowsOpFn;
+  /** (r0, r1, x, table, nHeads, headDim, ropeDim, neox): rotate rows of x by a (cos, sin) table. */
+  ropeRows: RowsOpFn;
+  /** (r0, r1, out, q, keys, values, scores, nHead, nHeadKv, headDim, pos0, ctx, kvF16); row = token * nHead + head. */
+  attentionSimd128: RowsOpFn;
+  attentionScalar: RowsOpFn;
+  /** (dst, src, n, rows, kvF16): f32 rows into the cache, as f16 or f32. */
+  storeKvRows(dst: number, src: number, n: number, rows: number, kvF16: number): void;
+  addF32(x: number, y: number, n: number): void;
+  addBiasRows(x: number, b: number, n: number, rows: number): void;
+  siluMulF32(gate: number, up: number, n: number): void;
+  expF32(x: number): number;
 }
 
 /** Names of the exports, for checks that a built module matches this interface. */

@@ -3,7 +3,7 @@
 // high-level calls (matmul, the forward-pass ops) that hide activation
 // formats and row splitting. kernels/README.md documents the API.
 import { availableParallelism } from 'node:os';
-import type { KernelExports } from './abi.js';
+import type { KernelExportName, KernelExports } from './abi.js';
 import { KernelError } from './errors.js';
 import { loadKernelModule, type KernelBuild, type KernelBuildChoice } from './load.js';
 import { KernelMemory, type KernelMemoryOptions } from './memory.js';
@@ -97,6 +97,15 @@ export class Kernels {
     }
     ex[act.quantizeRows]!(xPtr, cols * 4, this.actPtr, stride, cols, nTokens);
     return [this.actPtr, stride];
+  }
+
+  /**
+   * Runs a row-splittable export, `name(r0, r1, ...args)`, over rows
+   * [0, rows) on every thread (the caller included), in chunks of `align`.
+   */
+  parallel(name: KernelExportName, rows: number, args: readonly number[], align = 1): void {
+    const fn = (this.exports as unknown as Record<string, (...a: number[]) => void>)[name]!;
+    this.pool.run(name, fn, rows, align, args);
   }
 
   /** Dequantizes n values of type `type` at src to f32 at dst (single-threaded). */

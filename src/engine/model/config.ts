@@ -57,7 +57,7 @@ function checkConfig(path: string, c: ModelConfig): void {
   for (const [k, v] of Object.entries(c)) {
     if (typeof v === 'number' && !(Number.isFinite(v) && v > 0)) bad(`${k} must be a positive number, not ${v}`);
   }
-  if (!Number.isInteger(c.headDim) || c.headDim % 2 !== 0) bad(`head size ${c.headDim} must be an even integer`);
+  if (!Number.isInteger(c.headDim) || c.headDim % 4 !== 0) bad(`head size ${c.headDim} must be a multiple of 4`);
   if (c.nHead % c.nHeadKv !== 0) bad(`${c.nHead} query heads cannot share ${c.nHeadKv} key/value heads evenly`);
   if (c.ropeDim > c.headDim || c.ropeDim % 2 !== 0) bad(`rope dimension ${c.ropeDim} does not fit head size ${c.headDim}`);
 }

@@ -27,7 +27,8 @@ export interface RunState {
   k: number;        // (batch, n_head_kv * head_dim)
   v: number;        // (batch, n_head_kv * head_dim)
   att: number;      // (batch, n_head * head_dim) attention output, heads side by side
-  scores: number;   // (n_head, context) attention scores of one token
+  scores: number;   // (batch * n_head, context) attention scores, one row per token and head
+  ropeTable: number; // (batch, rope_dim / 2, 2) f32 cos, sin of each token's angles
   hb: number;       // (batch, n_ff) gate, then silu(gate) * up
   hb2: number;      // (batch, n_ff) up
   logits: number;   // (batch, n_vocab)
@@ -46,7 +47,7 @@ export function scratchBytes(c: ModelConfig, o: RunStateOptions): number {
   const b = o.batchSize;
   const qDim = c.nHead * c.headDim;
   const kvDim = c.nHeadKv * c.headDim;
-  return 4 * (b * (3 * c.nEmbd + 2 * qDim + 2 * kvDim + 2 * c.nFf + c.nVocab) + c.nHead * o.contextLength) + 64 * 16;
+  return 4 * b * (3 * c.nEmbd + 2 * qDim + 2 * kvDim + 2 * c.nFf + c.nVocab + c.nHead * o.contextLength + c.ropeDim) + 64 * 16;
 }
 
 export function createRunState(c: ModelConfig, mem: KernelMemory, o: RunStateOptions): RunState {
@@ -67,7 +68,8 @@ export function createRunState(c: ModelConfig, mem: KernelMemory, o: RunStateOpt
     k: f32(b * kvDim),
     v: f32(b * kvDim),
     att: f32(b * qDim),
-    scores: f32(c.nHead * o.contextLength),
+    scores: f32(b * c.nHead * o.contextLength),
+    ropeTable: f32(b * c.ropeDim),
     hb: f32(b * c.nFf),
     hb2: f32(b * c.nFf),
     logits: f32(b * c.nVocab),
