@@ -23,6 +23,8 @@ export interface PullOptions {
   env: NodeJS.ProcessEnv;
   revision?: string;
   progress?: NodeJS.WriteStream;
+  /** Aborts the download (the .part file stays for a later resume). */
+  signal?: AbortSignal;
 }
 
 export interface PullResult {
@@ -56,7 +58,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
 
   // The hub answers /resolve with the metadata and a redirect; follow it to
   // the storage URL, remembering what the hub said about the file.
-  const meta = await resolveFile(url, headers, endpoint, options.spec);
+  const meta = await resolveFile(url, headers, endpoint, options.spec, options.signal);
 
   if (existsSync(target) && meta.size !== null && statSync(target).size === meta.size) {
     const sha = meta.sha256 ? await hashFile(target) : null;
@@ -69,7 +71,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   if (meta.size !== null && have > meta.size) { unlinkSync(part); have = 0; }
   const hash = createHash('sha256');
   const resumedFrom = have;
-  const res = await request(meta.downloadUrl, have > 0 ? { ...meta.storageHeaders, range: `bytes=${have}-` } : meta.storageHeaders, endpoint);
+  const res = await request(meta.downloadUrl, have > 0 ? { ...meta.storageHeaders, range: `bytes=${have}-` } : meta.storageHeaders, endpoint, options.signal);
   if (res.statusCode === 416) {
     // Nothing after what we have: the .part is already complete.
     res.resume();
@@ -118,7 +120,7 @@ interface FileMeta {
   storageHeaders: OutgoingHttpHeaders;
 }
 
-async function resolveFile(url: string, headers: OutgoingHttpHeaders, endpoint: string, spec: string): Promise<FileMeta> {
+async function resolveFile(url: string, headers: OutgoingHttpHeaders, endpoint: string, spec: string, signal?: AbortSignal): Promise<FileMeta> {
   let size: number | null = null;
   let sha256: string | null = null;
   let current = url;
@@ -126,7 +128,7 @@ async function resolveFile(url: string, headers: OutgoingHttpHeaders, endpoint: 
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const sameHost = new URL(current).host === hubHost;
     const hopHeaders = sameHost ? headers : { 'user-agent': headers['user-agent'] };
-    const res = await request(current, { ...hopHeaders, range: 'bytes=0-0' }, endpoint);
+    const res = await request(current, { ...hopHeaders, range: 'bytes=0-0' }, endpoint, signal);
     res.resume();
     const linkedSize = res.headers['x-linked-size'];
     const linkedEtag = res.headers['x-linked-etag'];
@@ -157,11 +159,11 @@ async function resolveFile(url: string, headers: OutgoingHttpHeaders, endpoint: 
 
 const unreachableCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET']);
 
-function request(url: string, headers: OutgoingHttpHeaders, endpoint: string): Promise<IncomingMessage> {
+function request(url: string, headers: OutgoingHttpHeaders, endpoint: string, signal?: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return reject(new HubError(`unsupported address ${url}`));
-    const req = (u.protocol === 'https:' ? httpsGet : httpGet)(u, { headers, agent: false }, resolve);
+    const req = (u.protocol === 'https:' ? httpsGet : httpGet)(u, { headers, agent: false, ...(signal ? { signal } : {}) }, resolve);
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('no answer within 30 s'), { code: 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code && unreachableCodes.has(err.code)) reject(new HubUnreachableError(new URL(url).host === new URL(endpoint).host ? endpoint : u.origin, err.code));

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from '../main.js';
+import { UserError } from '../errors.js';
+
+export const askCommand: Command = {
+  summary: 'ask the running daemon over MQTT and print the answer as it streams',
+  usage: '[--json] [--max-tokens N] [--temp X] [--timeout S] "question"   (broker: $NIBBLE_MQTT_URL, else 127.0.0.1:$NIBBLE_BROKER_PORT; topics under $NIBBLE_BASE_TOPIC)',
+  options: {
+    json: { type: 'boolean' },
+    'max-tokens': { type: 'string' },
+    temp: { type: 'string' },
+    timeout: { type: 'string' },
+  },
+  async run(values, positionals) {
+    if (positionals.length === 0) throw new UserError('give the question, e.g. nibble ask "What is MQTT?"');
+    const prompt = positionals.join(' ');
+    const num = (name: string, int: boolean): number | undefined => {
+      const v = values[name] as string | undefined;
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (int && !Number.isInteger(n))) throw new UserError(`--${name} must be a ${int ? 'whole ' : ''}number, got "${v}"`);
+      return n;
+    };
+    const maxTokens = num('max-tokens', true);
+    const temperature = num('temp', false);
+    const timeoutS = num('timeout', false) ?? 600;
+
+    const { loadConfig } = await import('../../daemon/config/load.js');
+    const { resolvePaths } = await import('../../daemon/config/resolve.js');
+    const { ConfigError } = await import('../../daemon/config/errors.js');
+    let url: string;
+    let base: string;
+    try {
+      const config = loadConfig({ env: process.env });
+      url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.mqtt.broker_port}`;
+      base = resolvePaths(config, process.env).baseTopic;
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UserError(err.message);
+      throw err;
+    }
+    const { default: mqtt } = await import('mqtt');
+    const id = randomBytes(6).toString('hex');
+    const replyTo = `${base}/reply/${id}`;
+    // MQTT 3.1.1 with reply_to works with every broker, the embedded one included.
+    const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clientId: `nibble-ask-${id}` })
+      .catch((err: Error) => { throw new UserError(`cannot reach the broker at ${url} (${err.message}); is \`nibble serve\` running?`); });
+    let streamed = '';
+    try {
+      const answer = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new UserError(`no answer within ${timeoutS} s (request ${id})`)), timeoutS * 1000);
+        const onSigint = () => {
+          client.publish(`${base}/cancel`, JSON.stringify({ id }), { qos: 1 });
+        };
+        process.once('SIGINT', onSigint);
+        client.on('message', (topic, payload) => {
+          let msg: Record<string, unknown>;
+          try { msg = JSON.parse(payload.toString()) as Record<string, unknown>; } catch { return; }
+          if (msg.id !== id) return;
+          if (topic === `${base}/stream` && typeof msg.delta === 'string') {
+            streamed += msg.delta;
+            if (!values.json) process.stdout.write(msg.delta);
+          } else if (topic === replyTo) {
+            clearTimeout(timer);
+            process.off('SIGINT', onSigint);
+            resolve(msg);
+          }
+        });
+        client.subscribeAsync([replyTo, `${base}/stream`], { qos: 1 })
+          .then(() => client.publishAsync(`${base}/ask`, JSON.stringify({
+            id, prompt, stream: true, reply_to: replyTo,
+            ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
+            ...(temperature !== undefined ? { temperature } : {}),
+          }), { qos: 1 }))
+          .catch((err: Error) => { clearTimeout(timer); reject(new UserError(`could not send the request: ${err.message}`)); });
+      });
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(answer)}\n`);
+      } else if (answer.error) {
+        const e = answer.error as { code?: string; message?: string };
+        if (streamed) process.stdout.write('\n');
+        throw new UserError(`${e.code}: ${e.message}`);
+      } else {
+        // Pieces sent before our subscription took effect are in the full text.
+        const text = String(answer.text ?? '');
+        if (text.startsWith(streamed)) process.stdout.write(text.slice(streamed.length));
+        process.stdout.write('\n');
+      }
+      return answer.error ? 1 : 0;
+    } finally {
+      await client.endAsync();
+    }
+  },
+};
