@@ -6,6 +6,8 @@ import { serveCommand } from './commands/serve.js';
 import { askCommand } from './commands/ask.js';
 import { logCommand } from './commands/log.js';
 import { pullCommand } from './commands/pull.js';
+import { runCommand } from './commands/run.js';
+import { evalCommand } from './commands/eval.js';
 
 /** Every CLI command, by name. */
 export const commands: Record<string, Command> = {
@@ -16,4 +18,6 @@ export const commands: Record<string, Command> = {
   ask: askCommand,
   log: logCommand,
   pull: pullCommand,
+  run: runCommand,
+  eval: evalCommand,
 };

@@ -212,8 +212,10 @@ export class ThreadPool {
     Atomics.store(this.ctrl, STOP, 1);
     Atomics.add(this.ctrl, SEQ, 1);
     Atomics.notify(this.ctrl, SEQ);
+    // Idle workers are unref'd; waiting for their exit must keep the process alive.
     await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
       w.once('exit', () => resolve());
+      w.ref();
     })));
   }
 }
