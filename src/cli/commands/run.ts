@@ -1,6 +1,6 @@
 import { closeModel, loadModel } from '../../engine/model/model.js';
 import { Session, type GenerationResult } from '../../engine/model/session.js';
-import { chatPromptTokens, chatTemplateOf } from '../../engine/tokenizer/chat.js';
+import { promptTokens } from '../../engine/prompt.js';
 import type { Command } from '../main.js';
 import { UserError } from '../errors.js';
 import { intOption, numberOption, requiredString, textOrFile } from '../options.js';
@@ -54,12 +54,11 @@ export const runCommand: Command = {
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
     try {
-      const template = values.raw ? undefined : chatTemplateOf(model.tokenizer);
-      const promptTokens = template
-        ? chatPromptTokens(model.tokenizer, template, [{ role: 'user', content: prompt }])
-        : model.tokenizer.encode(prompt, { addSpecial: true, parseSpecial: true });
+      const tokens = values.raw
+        ? model.tokenizer.encode(prompt, { addSpecial: true, parseSpecial: true })
+        : promptTokens(model.tokenizer, { prompt });
       const session = new Session(model);
-      const gen = session.generate(promptTokens, { maxTokens, sampler, topProbs: topK, ignoreEog: Boolean(values['ignore-eos']), signal: abort.signal });
+      const gen = session.generate(tokens, { maxTokens, sampler, topProbs: topK, ignoreEog: Boolean(values['ignore-eos']), signal: abort.signal });
       let step = await gen.next();
       while (!step.done) {
         if (!values.json) process.stdout.write(step.value.text);

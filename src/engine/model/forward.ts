@@ -71,8 +71,10 @@ export function forward(m: Model, tokens: readonly number[], pos: number, logitR
   }
 
   // logits = Wout (rmsnorm(x) * output_norm), only for the rows asked for
-  if (logitRows.length === 0) return;
-  logitRows.forEach((t, i) => ops.copy(s.xb2 + i * E, s.x + t * E, E));
-  ops.rmsNorm(s.xb, s.xb2, w.outputNorm.ptr, c.nEmbd, logitRows.length, c.rmsEps);
-  ops.matmul(w.output, s.xb, logitRows.length, s.logits);
+  if (logitRows.length > 0) {
+    logitRows.forEach((t, i) => ops.copy(s.xb2 + i * E, s.x + t * E, E));
+    ops.rmsNorm(s.xb, s.xb2, w.outputNorm.ptr, c.nEmbd, logitRows.length, c.rmsEps);
+    ops.matmul(w.output, s.xb, logitRows.length, s.logits);
+  }
+  m.onStep?.();
 }

@@ -20,6 +20,8 @@ export interface LoadOptions {
   /** KV cache type (default f16, as llama.cpp). */
   kvType?: KvType;
   build?: KernelsOptions['build'];
+  /** Called after every forward step (a heartbeat for watchdogs). */
+  onStep?: () => void;
 }
 
 export interface Model {
@@ -33,6 +35,7 @@ export interface Model {
   readonly ops: ForwardOps;
   readonly rope: RopeParams;
   readonly loadMs: number;
+  readonly onStep?: () => void;
 }
 
 const DEFAULT_BATCH = 64;
@@ -58,7 +61,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
     const freqFactors = weights.ropeFreqs ? kernels.memory.f32(weights.ropeFreqs.ptr, config.ropeDim / 2).slice() : undefined;
     const rope = { ropeDim: config.ropeDim, base: config.ropeBase, freqScale: config.ropeScale, freqFactors };
     const ops = new ForwardOps(kernels);
-    return { path, file, config, tokenizer, kernels, weights, state, ops, rope, loadMs: performance.now() - start };
+    return { path, file, config, tokenizer, kernels, weights, state, ops, rope, loadMs: performance.now() - start, onStep: options.onStep };
   } catch (err) {
     await kernels.close();
     throw err;
