@@ -16,7 +16,8 @@ export interface ControllerOptions {
   paths: ResolvedPaths;
   env: NodeJS.ProcessEnv;
   logger: Logger;
-  engineFactory: EngineFactory;
+  /** Provides the engine; called once the model file is there (the engine module loads lazily). */
+  engineFactory: () => Promise<EngineFactory>;
 }
 
 const RETENTION_EVERY_MS = 3600_000;
@@ -70,7 +71,7 @@ export class Controller {
     const modelPath = await ensureModel(paths, this.options.env, logger, (s) => void this.notifier.status(s), this.startAbort.signal);
     if (this.stopping) return;
     void this.notifier.status(`loading ${modelPath}`);
-    const engine = this.options.engineFactory();
+    const engine = (await this.options.engineFactory())();
     this.engine = engine;
     const t0 = Date.now();
     const info = await engine.load(modelPath, { threads: config.engine.threads, contextSize: config.engine.context_size });

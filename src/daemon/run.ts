@@ -4,7 +4,6 @@ import { loadConfig } from './config/load.js';
 import { resolvePaths } from './config/resolve.js';
 import { Controller } from './controller.js';
 import { loadEngineFactory } from './engine-loader.js';
-import type { EngineFactory } from './engine-port.js';
 import { createLogger } from './logger.js';
 
 export interface RunDaemonOptions {
@@ -12,7 +11,6 @@ export interface RunDaemonOptions {
   env: NodeJS.ProcessEnv;
   /** Where the orderly shutdown is triggered (SIGTERM and SIGINT of this process). */
   signals?: NodeJS.Process;
-  engineFactory?: EngineFactory;
 }
 
 /**
@@ -28,8 +26,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   const config = loadConfig({ file: configFile, env });
   const logger = createLogger(config.log_level);
   const paths = resolvePaths(config, env);
-  const engineFactory = options.engineFactory ?? await loadEngineFactory();
-  const controller = new Controller({ config, paths, env, logger, engineFactory });
+  const controller = new Controller({ config, paths, env, logger, engineFactory: () => loadEngineFactory() });
   const proc = options.signals ?? process;
 
   let signalled: (name: string) => void = () => {};
