@@ -3,9 +3,8 @@
 // into it and allocate nothing; the module owns no bytes of it (the build
 // refuses data segments), so the layout is entirely this file's.
 //
-// Layout: [0, 64 KiB) reserved (address 0 stays unused so a zero pointer is
-// always a bug, and the thread pool's control block lives here), then
-// allocations in call order, each aligned (64 bytes by default: a cache line,
+// Layout: [0, 64 KiB) reserved (address 0 stays unused, so a zero pointer
+// is always a bug), then allocations in call order, each aligned (64 bytes by default: a cache line,
 // and v128 loads never straddle one).
 import { KernelError } from './errors.js';
 
@@ -14,9 +13,6 @@ export const PAGE_BYTES = 65536;
 export const MAX_PAGES = 65536;
 /** Bytes at the start of memory that the allocator never hands out. */
 export const RESERVED_BYTES = 65536;
-/** Where the thread pool's control block lives (inside the reserved area). */
-export const POOL_CONTROL_PTR = 4096;
-export const POOL_CONTROL_BYTES = 4096;
 
 export interface KernelMemoryOptions {
   /** Maximum size in pages (default 65536 = 4 GiB; a shared memory needs one). */

@@ -1,7 +1,8 @@
 // Worker threads that run kernel calls in parallel on the shared memory.
 //
 // Each worker instantiates the same compiled module on the same memory once,
-// then sleeps on a control block (POOL_CONTROL_PTR) until the calling thread
+// then sleeps on the pool's control block (allocated in that memory, so
+// several pools can share one memory) until the calling thread
 // posts a job: an export index, its arguments, and a row count to split. The
 // caller takes part: it runs thread 0's share itself. Nothing is created or
 // copied per job. Waiting spins briefly (jobs in a forward pass come back to
@@ -11,7 +12,6 @@
 import { Worker } from 'node:worker_threads';
 import { KernelError } from './errors.js';
 import type { KernelMemory } from './memory.js';
-import { POOL_CONTROL_PTR, POOL_CONTROL_BYTES } from './memory.js';
 
 // Control block, as i32 indexes (args are f64 from byte ARGS_OFFSET).
 const SEQ = 0; // job generation, bumped once per job
@@ -26,6 +26,7 @@ const WORKER_SLEEPERS = 8; // workers blocked in Atomics.wait on SEQ
 const CALLER_SLEEPING = 9; // caller blocked in Atomics.wait on REMAINING
 const FAILED = 10; // a worker's kernel threw (trap): index of that worker + 1
 const ARGS_OFFSET = 64;
+const POOL_CONTROL_BYTES = 4096;
 export const MAX_POOL_ARGS = (POOL_CONTROL_BYTES - ARGS_OFFSET) / 8;
 
 /** Default spin before sleeping: some tens of microseconds of Atomics.load. */
@@ -104,11 +105,11 @@ export class ThreadPool {
   private closed = false;
 
   private constructor(
-    memory: KernelMemory, fnNames: string[], workers: Worker[], threads: number, spin: number,
+    memory: KernelMemory, ctrlPtr: number, fnNames: string[], workers: Worker[], threads: number, spin: number,
   ) {
     this.threads = threads;
-    this.ctrl = memory.i32(POOL_CONTROL_PTR, POOL_CONTROL_BYTES / 4);
-    this.args = new Float64Array(memory.memory.buffer, POOL_CONTROL_PTR + ARGS_OFFSET, MAX_POOL_ARGS);
+    this.ctrl = memory.i32(ctrlPtr, POOL_CONTROL_BYTES / 4);
+    this.args = new Float64Array(memory.memory.buffer, ctrlPtr + ARGS_OFFSET, MAX_POOL_ARGS);
     this.fnIndex = new Map(fnNames.map((n, i) => [n, i]));
     this.workers = workers;
     this.spin = spin;
@@ -124,15 +125,15 @@ export class ThreadPool {
       throw new KernelError(`thread count ${threads} is not an integer in 1..256`);
     }
     const spin = options.spin ?? DEFAULT_SPIN;
-    const ctrl = memory.i32(POOL_CONTROL_PTR, POOL_CONTROL_BYTES / 4);
-    ctrl.fill(0);
+    const ctrlPtr = memory.alloc(POOL_CONTROL_BYTES);
+    memory.i32(ctrlPtr, POOL_CONTROL_BYTES / 4).fill(0);
     const fnNames = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 1; i < threads; i++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module, memory: memory.memory, ctrlPtr: POOL_CONTROL_PTR, index: i, spin, fnNames },
+        workerData: { module, memory: memory.memory, ctrlPtr, index: i, spin, fnNames },
       });
       workers.push(w);
       ready.push(new Promise((resolve, reject) => {
@@ -148,7 +149,7 @@ export class ThreadPool {
     }
     // Idle workers must not keep the process alive.
     for (const w of workers) w.unref();
-    return new ThreadPool(memory, fnNames, workers, threads, spin);
+    return new ThreadPool(memory, ctrlPtr, fnNames, workers, threads, spin);
   }
 
   /**
