@@ -1,8 +1,9 @@
 // Byte-level BPE (llm_tokenizer_bpe_session): each pre-tokenized word is
 // written in the byte-level alphabet, starts as one symbol per byte, and the
 // adjacent pair with the lowest merge rank is merged until none is left
-// (ties: leftmost first). Pairs and results are token ids, so a merge lookup
-// is one Map.get on a number.
+// (ties: leftmost first). Pairs and results are token ids, and merges live
+// in an open-addressing hash table of typed arrays: loading 280k merges and
+// looking pairs up allocate nothing per merge.
 import { BYTE_TO_CHAR } from './byte-level.js';
 import { splitWords } from './pre-tokenizers.js';
 import type { Vocab } from './vocab.js';
@@ -12,15 +13,55 @@ const utf8 = new TextEncoder();
 const LEFT_SPAN = 2 ** 32;
 const WORD_CACHE_LIMIT = 100_000;
 
+/** (left id, right id) -> merge rank, linear probing; -1 marks an empty slot. */
+class PairTable {
+  private readonly mask: number;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly value: Int32Array;
+
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.mask = size - 1;
+    this.left = new Int32Array(size).fill(-1);
+    this.right = new Int32Array(size);
+    this.value = new Int32Array(size);
+  }
+
+  private slot(l: number, r: number): number {
+    return (Math.imul(l, 0x9e3779b1) ^ Math.imul(r + 0x7f4a7c15, 0x85ebca77)) >>> 0 & this.mask;
+  }
+
+  /** Keeps the first value set for a pair, as llama.cpp's map emplace does. */
+  setIfAbsent(l: number, r: number, v: number): void {
+    for (let i = this.slot(l, r); ; i = (i + 1) & this.mask) {
+      if (this.left[i] === -1) {
+        this.left[i] = l;
+        this.right[i] = r;
+        this.value[i] = v;
+        return;
+      }
+      if (this.left[i] === l && this.right[i] === r) return;
+    }
+  }
+
+  get(l: number, r: number): number {
+    for (let i = this.slot(l, r); ; i = (i + 1) & this.mask) {
+      const k = this.left[i];
+      if (k === -1) return -1;
+      if (k === l && this.right[i] === r) return this.value[i];
+    }
+  }
+}
+
 export class BpeEncoder {
-  /** (leftId * nTokens + rightId) -> merge rank. */
-  private readonly rankOf = new Map<number, number>();
+  private readonly rankOf: PairTable;
   /** rank -> id of the merged token. */
   private readonly mergedId: Int32Array;
   /** byte -> id of its one-byte token, or -1. */
   private readonly byteId = new Int32Array(256).fill(-1);
   private readonly cache = new Map<string, number[]>();
-  private readonly n: number;
   // scratch, grown as needed
   private ids = new Int32Array(64);
   private next = new Int32Array(64);
@@ -28,9 +69,8 @@ export class BpeEncoder {
   private heap = new Float64Array(64);
 
   constructor(private readonly vocab: Vocab) {
-    const n = vocab.size;
-    this.n = n;
     const tokenToId = vocab.tokenToId;
+    this.rankOf = new PairTable(vocab.merges.length);
     this.mergedId = new Int32Array(vocab.merges.length).fill(-1);
     vocab.merges.forEach((merge, rank) => {
       // llama.cpp splits at the first space after the first character
@@ -41,8 +81,7 @@ export class BpeEncoder {
       const merged = tokenToId.get(merge.slice(0, at) + merge.slice(at + 1));
       // A merge whose parts or result are not tokens can never fire from byte symbols.
       if (left === undefined || right === undefined || merged === undefined) return;
-      const key = left * n + right;
-      if (!this.rankOf.has(key)) this.rankOf.set(key, rank);
+      this.rankOf.setIfAbsent(left, right, rank);
       this.mergedId[rank] = merged;
     });
     for (let b = 0; b < 256; b++) this.byteId[b] = tokenToId.get(BYTE_TO_CHAR[b]) ?? -1;
@@ -105,7 +144,7 @@ export class BpeEncoder {
 
   private rank(left: number, right: number): number {
     if (left < 0 || right < 0) return -1;
-    return this.rankOf.get(left * this.n + right) ?? -1;
+    return this.rankOf.get(left, right);
   }
 
   private pushPair(left: number, heapSize: number): number {

@@ -13,55 +13,68 @@ function isPunct(c: number): boolean {
   return c === 0x3f || c === 0x21 || c === 0x2e || c === 0x2c; // ? ! . ,
 }
 
+/** Nothing to clean unless a space comes before one of ? ! . , ' */
+const NEEDS_CLEANING = / [?!.,']/;
+
 export function cleanUpSpacesText(text: string): string {
-  if (text.length < 2) return text;
-  let codes = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
-  codes = passPunctuation(codes);
-  codes = passLoneApostrophe(codes);
-  codes = passContractions(codes);
+  if (text.length < 2 || !NEEDS_CLEANING.test(text)) return text;
+  let t: Uint16Array = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) t[i] = text.charCodeAt(i);
+  t = passPunctuation(t);
+  t = passLoneApostrophe(t);
+  t = passContractions(t);
   let out = '';
-  for (let i = 0; i < codes.length; i += 8192) out += String.fromCharCode(...codes.slice(i, i + 8192));
+  for (let i = 0; i < t.length; i += 8192) out += String.fromCharCode(...t.subarray(i, i + 8192));
   return out;
 }
 
-function passPunctuation(t: number[]): number[] {
-  const out = t.length ? [t[0]] : [];
+// Each pass writes its output over a copy as llama.cpp writes in place;
+// "total" is how many characters are kept so far.
+
+function passPunctuation(t: Uint16Array): Uint16Array {
+  const out = new Uint16Array(t.length);
+  let total = t.length ? 1 : 0;
+  out[0] = t[0];
   for (let i = 1; i < t.length; i++) {
-    if (t[i - 1] === SPACE && isPunct(t[i])) out.pop();
-    out.push(t[i]);
+    if (t[i - 1] === SPACE && isPunct(t[i])) total--;
+    out[total++] = t[i];
   }
-  return out;
+  return out.subarray(0, total);
 }
 
-function passLoneApostrophe(input: number[]): number[] {
+function passLoneApostrophe(input: Uint16Array): Uint16Array {
   const t = input.slice();
-  const out = t.length ? [t[0]] : [];
+  const out = new Uint16Array(t.length);
+  let total = t.length ? 1 : 0;
+  out[0] = t[0];
   for (let i = 1; i < t.length; i++) {
     const x = t[i];
     if (x === QUOTE && i + 1 < t.length && t[i - 1] === SPACE && t[i + 1] === SPACE) {
-      out.pop();
+      total--;
       // the space after is skipped, and no longer counts as a space for the next character
       t[++i] = 0;
     }
-    out.push(x);
+    out[total++] = x;
   }
-  return out;
+  return out.subarray(0, total);
 }
 
-function passContractions(t: number[]): number[] {
+function passContractions(t: Uint16Array): Uint16Array {
   const n = t.length;
-  const out = n ? [t[0]] : [];
+  const out = new Uint16Array(n);
+  let total = n ? 1 : 0;
+  out[0] = t[0];
   for (let i = 1; i < n; i++) {
     const x = t[i];
     if (t[i - 1] === SPACE && x === QUOTE && i + 1 < n) {
       const x1 = t[i + 1];
-      if (x1 === 0x73 || x1 === 0x6d) out.pop(); // 's 'm
+      if (x1 === 0x73 || x1 === 0x6d) total--; // 's 'm
       else if (i + 2 < n) {
         const x2 = t[i + 2];
-        if ((x1 === 0x72 || x1 === 0x76) && x2 === 0x65) out.pop(); // 're 've
+        if ((x1 === 0x72 || x1 === 0x76) && x2 === 0x65) total--; // 're 've
       }
     }
-    out.push(x);
+    out[total++] = x;
   }
-  return out;
+  return out.subarray(0, total);
 }

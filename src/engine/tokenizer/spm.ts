@@ -7,6 +7,8 @@
 import type { Vocab } from './vocab.js';
 
 const utf8 = new TextEncoder();
+const WORD_CACHE_LIMIT = 100_000;
+const SPACE = '\u2581';
 
 export class SpmEncoder {
   /** byte -> id of <0xNN> (or of the one-byte token), or the unknown id. */
@@ -23,7 +25,17 @@ export class SpmEncoder {
   /** Heap of queue entry indices. */
   private heap = new Int32Array(256);
 
+  /**
+   * True when no token has U+2581 right after another character: then no
+   * token can span the start of a word, so each word ("▁" run + the text up to
+   * the next one) is tokenized on its own, with the same result as the whole
+   * text and with a cache. (True for LLaMA and Phi-3; checked per vocabulary.)
+   */
+  private readonly wordwise: boolean;
+  private readonly cache = new Map<string, number[]>();
+
   constructor(private readonly vocab: Vocab) {
+    this.wordwise = !vocab.tokens.some((t) => /[^\u2581]\u2581/u.test(t));
     for (let b = 0; b < 256; b++) {
       const hex = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
       this.byteId[b] = vocab.tokenToId.get(hex) ?? vocab.tokenToId.get(String.fromCharCode(b)) ?? vocab.ids.unk;
@@ -32,6 +44,28 @@ export class SpmEncoder {
 
   /** Tokens of escaped text (spaces already U+2581), appended to out. */
   encode(text: string, out: number[]): void {
+    if (!this.wordwise) {
+      this.encodeRun(text, out);
+      return;
+    }
+    let from = 0;
+    for (let i = 1; i <= text.length; i++) {
+      // a word ends where a U+2581 follows any other character
+      if (i < text.length && !(text[i] === SPACE && text[i - 1] !== SPACE)) continue;
+      const word = text.slice(from, i);
+      from = i;
+      let ids = this.cache.get(word);
+      if (ids === undefined) {
+        ids = [];
+        this.encodeRun(word, ids);
+        if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
+        this.cache.set(word, ids);
+      }
+      for (let k = 0; k < ids.length; k++) out.push(ids[k]);
+    }
+  }
+
+  private encodeRun(text: string, out: number[]): void {
     if (text.length === 0) return;
     this.reserveSymbols(text.length);
     const { start, len, next, prev } = this;
