@@ -57,6 +57,52 @@ export interface KernelExports extends ForwardOpExports {
   vecDotQ4_0Q8_0Relaxed: VecDotFn;
   matVecQ4_0: MatVecFn;
   matMatQ4_0: MatMatFn;
+
+  // Q8_K activations (kernels/src/q8_k.ts): row layout in kernels/README.md.
+  actQ8KRowBytes(n: number): number;
+  quantizeRowQ8_KScalar: QuantizeRowFn;
+  quantizeRowQ8_KSimd128: QuantizeRowFn;
+  quantizeRowsQ8_K: QuantizeRowsFn;
+
+  // Q2_K (kernels/src/q2_k.ts)
+  dequantizeRowQ2_K: DequantizeFn;
+  vecDotQ2_KQ8_KScalar: VecDotFn;
+  vecDotQ2_KQ8_KSimd128: VecDotFn;
+  vecDotQ2_KQ8_KRelaxed: VecDotFn;
+  matVecQ2_K: MatVecFn;
+  matMatQ2_K: MatMatFn;
+
+  // Q3_K (kernels/src/q3_k.ts)
+  dequantizeRowQ3_K: DequantizeFn;
+  vecDotQ3_KQ8_KScalar: VecDotFn;
+  vecDotQ3_KQ8_KSimd128: VecDotFn;
+  vecDotQ3_KQ8_KRelaxed: VecDotFn;
+  matVecQ3_K: MatVecFn;
+  matMatQ3_K: MatMatFn;
+
+  // Q4_K (kernels/src/q4_k.ts)
+  dequantizeRowQ4_K: DequantizeFn;
+  vecDotQ4_KQ8_KScalar: VecDotFn;
+  vecDotQ4_KQ8_KSimd128: VecDotFn;
+  vecDotQ4_KQ8_KRelaxed: VecDotFn;
+  matVecQ4_K: MatVecFn;
+  matMatQ4_K: MatMatFn;
+
+  // Q5_K (kernels/src/q5_k.ts)
+  dequantizeRowQ5_K: DequantizeFn;
+  vecDotQ5_KQ8_KScalar: VecDotFn;
+  vecDotQ5_KQ8_KSimd128: VecDotFn;
+  vecDotQ5_KQ8_KRelaxed: VecDotFn;
+  matVecQ5_K: MatVecFn;
+  matMatQ5_K: MatMatFn;
+
+  // Q6_K (kernels/src/q6_k.ts)
+  dequantizeRowQ6_K: DequantizeFn;
+  vecDotQ6_KQ8_KScalar: VecDotFn;
+  vecDotQ6_KQ8_KSimd128: VecDotFn;
+  vecDotQ6_KQ8_KRelaxed: VecDotFn;
+  matVecQ6_K: MatVecFn;
+  matMatQ6_K: MatMatFn;
 }
 
 /** A row-splittable op: rows [r0, r1) of a batch (see each kernel file). */

@@ -18,6 +18,7 @@ export interface ActivationFormat {
 
 export const ACT_Q8_0: ActivationFormat = { name: 'q8_0', rowBytes: 'actQ8RowBytes', quantizeRows: 'quantizeRowsQ8_0', blockSize: 32 };
 export const ACT_Q8_1: ActivationFormat = { name: 'q8_1', rowBytes: 'actQ8RowBytes', quantizeRows: 'quantizeRowsQ8_1', blockSize: 32 };
+export const ACT_Q8_K: ActivationFormat = { name: 'q8_K', rowBytes: 'actQ8KRowBytes', quantizeRows: 'quantizeRowsQ8_K', blockSize: 256 };
 
 export interface KernelTypeTraits {
   readonly ggml: GgmlTypeTraits;
@@ -48,6 +49,31 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_0, dequantize: 'dequantizeRowQ4_0',
     vecDotScalar: 'vecDotQ4_0Q8_0Scalar', vecDotSimd128: 'vecDotQ4_0Q8_0Simd128', vecDotRelaxed: 'vecDotQ4_0Q8_0Relaxed',
     matVec: 'matVecQ4_0', matMat: 'matMatQ4_0', rowAlign: 16,
+  }),
+  entry('q2_K', {
+    activation: ACT_Q8_K, dequantize: 'dequantizeRowQ2_K',
+    vecDotScalar: 'vecDotQ2_KQ8_KScalar', vecDotSimd128: 'vecDotQ2_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ2_KQ8_KRelaxed',
+    matVec: 'matVecQ2_K', matMat: 'matMatQ2_K', rowAlign: 16,
+  }),
+  entry('q3_K', {
+    activation: ACT_Q8_K, dequantize: 'dequantizeRowQ3_K',
+    vecDotScalar: 'vecDotQ3_KQ8_KScalar', vecDotSimd128: 'vecDotQ3_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ3_KQ8_KRelaxed',
+    matVec: 'matVecQ3_K', matMat: 'matMatQ3_K', rowAlign: 16,
+  }),
+  entry('q4_K', {
+    activation: ACT_Q8_K, dequantize: 'dequantizeRowQ4_K',
+    vecDotScalar: 'vecDotQ4_KQ8_KScalar', vecDotSimd128: 'vecDotQ4_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ4_KQ8_KRelaxed',
+    matVec: 'matVecQ4_K', matMat: 'matMatQ4_K', rowAlign: 16,
+  }),
+  entry('q5_K', {
+    activation: ACT_Q8_K, dequantize: 'dequantizeRowQ5_K',
+    vecDotScalar: 'vecDotQ5_KQ8_KScalar', vecDotSimd128: 'vecDotQ5_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ5_KQ8_KRelaxed',
+    matVec: 'matVecQ5_K', matMat: 'matMatQ5_K', rowAlign: 16,
+  }),
+  entry('q6_K', {
+    activation: ACT_Q8_K, dequantize: 'dequantizeRowQ6_K',
+    vecDotScalar: 'vecDotQ6_KQ8_KScalar', vecDotSimd128: 'vecDotQ6_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ6_KQ8_KRelaxed',
+    matVec: 'matVecQ6_K', matMat: 'matMatQ6_K', rowAlign: 16,
   }),
 ];
 

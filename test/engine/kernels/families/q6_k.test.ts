@@ -1,0 +1,5 @@
+// Q6_K x Q8_K: block layout in kernels/src/q6_k.ts, plain-JS decoding in ../k-quants-js.ts.
+import t from 'tap';
+import { checkKQuantFamily } from '../k-family-check.js';
+
+checkKQuantFamily(t, 'q6_K');
