@@ -5,7 +5,10 @@
 //   several tie), iscale = -127 / max (f32), q = nearest(iscale * x) with ties
 //   to even (ggml's nearest_int), capped at 127, d = 1 / iscale (f32, not
 //   rounded to f16); bsums[j] = sum of q[16j .. 16j+15].
-//   An all-zero block has d = 0, q = 0 and bsums = 0.
+//   An all-zero block has d = 0, q = 0 and bsums = 0, and so has a block whose
+//   largest magnitude is below 127 / FLT_MAX (about 3.7e-37): there iscale
+//   overflows to infinity and ggml's nearest_int of inf * x is garbage, so
+//   nibble defines it as zero instead (no real activation is that small).
 // The sign flip (d < 0 when max > 0) is ggml's: it makes q(max) = -127.
 //
 // ggml's block_q8_K is {d f32, qs[256], bsums[16] i16}; nibble's activation
@@ -44,13 +47,13 @@ export function quantizeRowQ8_KScalar(x: usize, y: usize, n: i32): void {
         max = v;
       }
     }
-    if (amax == 0) {
+    const iscale: f32 = <f32>-127.0 / max;
+    if (amax == 0 || !isFinite(iscale)) {
       memory.fill(qb, 0, 256);
       memory.fill(bs, 0, 32);
       store<f32>(dPtr + (<usize>b << 2), 0);
       continue;
     }
-    const iscale: f32 = <f32>-127.0 / max;
     for (let j = 0; j < 256; j++) {
       let q = <i32>nearest<f32>(iscale * load<f32>(xb + (<usize>j << 2)));
       if (q > 127) q = 127;
@@ -91,12 +94,6 @@ export function quantizeRowQ8_KSimd128(x: usize, y: usize, n: i32): void {
     m = f32x4.max(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
     m = f32x4.max(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
     const amax = f32x4.extract_lane(m, 0);
-    if (amax == 0) {
-      memory.fill(qb, 0, 256);
-      memory.fill(bs, 0, 32);
-      store<f32>(dPtr + (<usize>b << 2), 0);
-      continue;
-    }
     // The sign of max matters: find the first value whose magnitude is amax.
     const am = f32x4.splat(amax);
     let max: f32 = amax;
@@ -114,6 +111,12 @@ export function quantizeRowQ8_KSimd128(x: usize, y: usize, n: i32): void {
       }
     }
     const iscale: f32 = <f32>-127.0 / max;
+    if (amax == 0 || !isFinite(iscale)) {
+      memory.fill(qb, 0, 256);
+      memory.fill(bs, 0, 32);
+      store<f32>(dPtr + (<usize>b << 2), 0);
+      continue;
+    }
     const is = f32x4.splat(iscale);
     for (let g = 0; g < 16; g += 4) {
       // four groups of 16 quants: store them and their four bsums

@@ -142,7 +142,8 @@ function dequantWeight(type: KQuantName, b: Uint8Array, o: number, i: number): n
 /**
  * llama.cpp's quantize_row_q8_K_ref: per block, iscale = -127 / max where max
  * is the signed value of largest magnitude (first one wins), q = nearest(iscale*x)
- * capped at 127, d = 1 / iscale. An all-zero block gets d = 0 and zero quants.
+ * capped at 127, d = 1 / iscale. An all-zero block gets d = 0 and zero quants
+ * (as does a block so small that iscale overflows: nibble's definition).
  */
 export function quantizeQ8K(x: Float32Array): Uint8Array {
   if (x.length % QK_K !== 0) throw new Error(`Q8_K needs a multiple of ${QK_K} values, got ${x.length}`);
@@ -161,8 +162,10 @@ export function quantizeQ8K(x: Float32Array): Uint8Array {
         max = x[xo + j];
       }
     }
-    if (amax === 0) continue; // d = 0, qs = 0, bsums = 0
     const iscale = f(-127 / max);
+    // d = 0, qs = 0, bsums = 0; also where iscale overflows (amax < 127 / FLT_MAX),
+    // which ggml leaves undefined and nibble defines as a zero block
+    if (amax === 0 || !Number.isFinite(iscale)) continue;
     for (let j = 0; j < QK_K; j++) {
       const v = Math.min(127, roundHalfEven(f(iscale * x[xo + j])));
       out[o + 4 + j] = v & 0xff;
