@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GgufError } from '../engine/gguf/errors.js';
+import { ModelError } from '../engine/model/errors.js';
+import { TokenizerError } from '../engine/tokenizer/errors.js';
 import { UserError } from './errors.js';
 import { commands } from './registry.js';
 
@@ -39,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function isUserFacing(err: unknown): boolean {
-  if (err instanceof UserError || err instanceof GgufError) return true;
+  if (err instanceof UserError || err instanceof GgufError || err instanceof ModelError || err instanceof TokenizerError) return true;
   const code = (err as { code?: string })?.code;
   // parseArgs errors and file-system errors on a path the user gave
   return typeof code === 'string' && (code.startsWith('ERR_PARSE_ARGS') || ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR'].includes(code));
