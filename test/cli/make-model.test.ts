@@ -96,7 +96,7 @@ t.test('user mistakes are one line on stderr and exit 1', async (t) => {
     [['--arch', 'llama', '--shape', '64,0,4,2,128', '--type', 'Q4_0', '--vocab', vocab, '-o', o], /"0" is not a positive integer/],
     [['--arch', 'llama', '--shape', '48,1,2,1,96', '--type', 'Q4_0', '--vocab', vocab, '-o', o], /rows of 48 are not a multiple of the q4_0 block of 32/],
     [['--arch', 'llama', '--shape', '64,1,4,2,128', '--type', 'Q4_0', '--vocab', '/nonexistent/v.gguf', '-o', o], /ENOENT|no such file/],
-    [['--arch', 'llama', '--shape', '64,1,4,2,128', '--type', 'Q4_0', '--vocab', join(dir, 'tokenizer.json'), '-o', o], /tokenizer.json vocabularies are not supported yet/],
+    [['--arch', 'llama', '--shape', '64,1,4,2,128', '--type', 'Q4_0', '--vocab', join(dir, 'tokenizer.json'), '-o', o], /tokenizer.json does not exist/],
     [['--arch', 'llama', '--shape', '64,1,4,2,128', '--type', 'Q4_0', '--vocab', referencePath('vocab', 'ggml-vocab-llama-spm.gguf.inp'), '-o', o], /not a GGUF file/],
     [['--arch', 'llama', '--shape', '64,1,4,2,128', '--type', 'Q4_0', '--vocab', vocab, '-o', o, '--seed', 'abc'], /--seed must be an integer/],
     [['--shape', 'smollm2-135m', '--type', 'Q4_0', '--vocab', vocab, '-o', o, '--tied'], /go with explicit dimensions/],

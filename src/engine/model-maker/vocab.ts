@@ -2,12 +2,15 @@
 // are copied, so the model gets exactly the vocabulary's tokenizer and the
 // model-maker's own architecture keys.
 //
-// To add a source (e.g. a Hugging Face tokenizer.json with its
-// tokenizer_config.json beside it), add a loader to VOCAB_LOADERS that
-// returns the same `tokenizer.*` keys a GGUF would hold.
+// To add a source, add a loader to VOCAB_LOADERS that returns the same
+// `tokenizer.*` keys a GGUF would hold. A Hugging Face tokenizer.json (with
+// its tokenizer_config.json beside it) is converted as llama.cpp's converter
+// would (src/engine/tokenizer/hf-vocab.ts).
 import { extname } from 'node:path';
 import { readGguf } from '../gguf/reader.js';
 import { GgufType, type GgufArrayValue, type GgufKV } from '../gguf/value-types.js';
+import { TokenizerError } from '../tokenizer/errors.js';
+import { convertHfTokenizer } from '../tokenizer/hf-vocab.js';
 import { MakeModelError } from './errors.js';
 
 export interface Vocab {
@@ -22,9 +25,7 @@ type VocabLoader = (path: string) => Vocab;
 
 export const VOCAB_LOADERS: Record<string, VocabLoader> = {
   '.gguf': loadGgufVocab,
-  '.json': (path) => {
-    throw new MakeModelError(`${path}: tokenizer.json vocabularies are not supported yet; give a GGUF file (any model or ggml-vocab-*.gguf) whose tokenizer.* keys should be copied`);
-  },
+  '.json': loadHfVocab,
 };
 
 export function loadVocab(path: string): Vocab {
@@ -42,4 +43,15 @@ function loadGgufVocab(path: string): Vocab {
   const nVocab = (tokens.value as GgufArrayValue).items.length;
   if (nVocab === 0) throw new MakeModelError(`${path}: tokenizer.ggml.tokens is empty`);
   return { path, keys, nVocab };
+}
+
+function loadHfVocab(path: string): Vocab {
+  try {
+    const keys = [...convertHfTokenizer(path).metadata];
+    const tokens = keys.find(([k]) => k === 'tokenizer.ggml.tokens')![1];
+    return { path, keys, nVocab: (tokens.value as GgufArrayValue).items.length };
+  } catch (err) {
+    if (err instanceof TokenizerError) throw new MakeModelError(err.message);
+    throw err;
+  }
 }

@@ -47,7 +47,6 @@ t.test('Llama 3: the pre-tokenizer name follows what encode() adds, as in llama.
 
 t.test('SentencePiece-style (byte-fallback) tokenizer.json is refused clearly', async (t) => {
   t.throws(() => convertHfTokenizer(npmTokenizerJson('llama2')), { name: 'TokenizerError', message: /byte_fallback/ });
-  t.throws(() => convertHfTokenizer(npmTokenizerJson('gemma3')), { message: /byte_fallback/ });
   t.throws(() => convertHfTokenizer('/nonexistent/tokenizer.json'), { message: /does not exist/ });
   const dir = mkdtempSync(join(tmpdir(), 'nibble-hf-'));
   writeFileSync(join(dir, 'tokenizer.json'), '{"model": {"type": "WordPiece"}}');
@@ -81,4 +80,12 @@ t.test('converted metadata survives a GGUF write and read, and tokenizes the sam
   for (const c of tokenizerVectors('qwen2')) t.same(tok.encode(c.text, { addSpecial: false }), c.ids);
   t.same([...loadVocabMetadata(vocabGguf('phi-3')).keys()].filter((k) => !k.startsWith('tokenizer.')), [], 'only tokenizer.* keys from a GGUF');
   t.equal(readGguf(file).tensors.length, 0);
+});
+
+t.test('make-model takes a tokenizer.json as its vocabulary', async (t) => {
+  const { loadVocab } = await import('../../../src/engine/model-maker/vocab.js');
+  const v = loadVocab(npmTokenizerJson('qwen3'));
+  t.equal(v.nVocab, 151669);
+  t.same(v.keys.slice(0, 2).map(([k, kv]) => [k, kv.value]), [['tokenizer.ggml.model', 'gpt2'], ['tokenizer.ggml.pre', 'qwen2']]);
+  t.throws(() => loadVocab(npmTokenizerJson('llama2')), { name: 'MakeModelError', message: /byte_fallback/ });
 });
