@@ -116,3 +116,57 @@ export function f32ToBf16(f: f32): u32 {
   if (Mathf.abs(frac) >= 0.5) return <i32>(t + (v < 0 ? <f32>-1 : <f32>1));
   return <i32>t;
 }
+
+// ---- 5th bits (Q5_0, Q5_1) -----------------------------------------------
+
+/**
+ * The 32 bits of a block's qh (at p, little-endian) as two byte vectors:
+ * lane j of `lo` is 0x10 if bit j is set, lane j of `hi` if bit j + 16 is.
+ * Each byte of qh is broadcast to 8 lanes, masked by its lane's bit, compared.
+ */
+// @ts-ignore: decorator
+@inline export function qhToHighBitsLo(qh: v128): v128 {
+  const bytes = v128.shuffle<u8>(qh, qh, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  const mask = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  return v128.and(i8x16.eq(v128.and(bytes, mask), mask), i8x16.splat(0x10));
+}
+// @ts-ignore: decorator
+@inline export function qhToHighBitsHi(qh: v128): v128 {
+  const bytes = v128.shuffle<u8>(qh, qh, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const mask = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  return v128.and(i8x16.eq(v128.and(bytes, mask), mask), i8x16.splat(0x10));
+}
+
+// ---- float dot order (F32, F16, BF16) --------------------------------------
+//
+// Element i < n16 (n16 = n rounded down to 16) goes to lane i % 16 of four
+// f32x4 sums (acc0 = lanes 0..3, acc1 = 4..7, ...), each lane adding its
+// elements in increasing i; then v = (acc0 + acc1) + (acc2 + acc3) lane-wise,
+// main = (v0 + v1) + (v2 + v3), and the tail (i >= n16) is summed in order
+// into t: the result is main + t. Scalar references do the same per lane.
+
+/** The fixed combine of the 16 lane sums of a float dot. */
+// @ts-ignore: decorator
+@inline export function combineF32x4x4(acc0: v128, acc1: v128, acc2: v128, acc3: v128): f32 {
+  const v = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+  return reduceLanesF32x4(v);
+}
+
+/** Halves 0..3 / 4..7 of eight packed f16 as f32x4 (exact). */
+// @ts-ignore: decorator
+@inline export function F16Lo(v: v128): v128 {
+  return f16x4ToF32x4(i32x4.extend_low_i16x8_u(v));
+}
+// @ts-ignore: decorator
+@inline export function F16Hi(v: v128): v128 {
+  return f16x4ToF32x4(i32x4.extend_high_i16x8_u(v));
+}
+/** Values 0..3 / 4..7 of eight packed bf16 as f32x4 (a bf16 is an f32's top half). */
+// @ts-ignore: decorator
+@inline export function BF16Lo(v: v128): v128 {
+  return v128.shuffle<u16>(i16x8.splat(0), v, 0, 8, 0, 9, 0, 10, 0, 11);
+}
+// @ts-ignore: decorator
+@inline export function BF16Hi(v: v128): v128 {
+  return v128.shuffle<u16>(i16x8.splat(0), v, 0, 12, 0, 13, 0, 14, 0, 15);
+}

@@ -58,6 +58,65 @@ export interface KernelExports extends ForwardOpExports {
   matVecQ4_0: MatVecFn;
   matMatQ4_0: MatMatFn;
 
+  // Q4_1 (q4_1.ts), Q8_1 activations
+  dequantizeRowQ4_1: DequantizeFn;
+  vecDotQ4_1Q8_1Scalar: VecDotFn;
+  vecDotQ4_1Q8_1Simd128: VecDotFn;
+  vecDotQ4_1Q8_1Relaxed: VecDotFn;
+  matVecQ4_1: MatVecFn;
+  matMatQ4_1: MatMatFn;
+
+  // Q5_0 (q5_0.ts)
+  dequantizeRowQ5_0: DequantizeFn;
+  vecDotQ5_0Q8_0Scalar: VecDotFn;
+  vecDotQ5_0Q8_0Simd128: VecDotFn;
+  vecDotQ5_0Q8_0Relaxed: VecDotFn;
+  matVecQ5_0: MatVecFn;
+  matMatQ5_0: MatMatFn;
+
+  // Q5_1 (q5_1.ts), Q8_1 activations
+  dequantizeRowQ5_1: DequantizeFn;
+  vecDotQ5_1Q8_1Scalar: VecDotFn;
+  vecDotQ5_1Q8_1Simd128: VecDotFn;
+  vecDotQ5_1Q8_1Relaxed: VecDotFn;
+  matVecQ5_1: MatVecFn;
+  matMatQ5_1: MatMatFn;
+
+  // IQ4_NL (iq4_nl.ts)
+  dequantizeRowIQ4_NL: DequantizeFn;
+  vecDotIQ4_NLQ8_0Scalar: VecDotFn;
+  vecDotIQ4_NLQ8_0Simd128: VecDotFn;
+  vecDotIQ4_NLQ8_0Relaxed: VecDotFn;
+  matVecIQ4_NL: MatVecFn;
+  matMatIQ4_NL: MatMatFn;
+
+  // F32 (f32.ts): activations are the f32 rows themselves
+  dequantizeRowF32: DequantizeFn;
+  vecDotF32F32Scalar: VecDotFn;
+  vecDotF32F32Simd128: VecDotFn;
+  matVecF32: MatVecFn;
+  matMatF32: MatMatFn;
+
+  // F16 (f16.ts): activations converted to f16, 2 bytes per value
+  dequantizeRowF16: DequantizeFn;
+  actF16RowBytes(n: number): number;
+  convertRowF32ToF16: QuantizeRowFn;
+  quantizeRowsF16: QuantizeRowsFn;
+  vecDotF16F16Scalar: VecDotFn;
+  vecDotF16F16Simd128: VecDotFn;
+  matVecF16: MatVecFn;
+  matMatF16: MatMatFn;
+
+  // BF16 (bf16.ts): activations converted to bf16
+  dequantizeRowBF16: DequantizeFn;
+  actBF16RowBytes(n: number): number;
+  convertRowF32ToBF16: QuantizeRowFn;
+  quantizeRowsBF16: QuantizeRowsFn;
+  vecDotBF16BF16Scalar: VecDotFn;
+  vecDotBF16BF16Simd128: VecDotFn;
+  matVecBF16: MatVecFn;
+  matMatBF16: MatMatFn;
+
   // Q8_K activations (kernels/src/q8_k.ts): row layout in kernels/README.md.
   actQ8KRowBytes(n: number): number;
   quantizeRowQ8_KScalar: QuantizeRowFn;

@@ -18,6 +18,9 @@ export interface ActivationFormat {
 
 export const ACT_Q8_0: ActivationFormat = { name: 'q8_0', rowBytes: 'actQ8RowBytes', quantizeRows: 'quantizeRowsQ8_0', blockSize: 32 };
 export const ACT_Q8_1: ActivationFormat = { name: 'q8_1', rowBytes: 'actQ8RowBytes', quantizeRows: 'quantizeRowsQ8_1', blockSize: 32 };
+export const ACT_F32: ActivationFormat = { name: 'f32', rowBytes: null, quantizeRows: null, blockSize: 1 };
+export const ACT_F16: ActivationFormat = { name: 'f16', rowBytes: 'actF16RowBytes', quantizeRows: 'quantizeRowsF16', blockSize: 1 };
+export const ACT_BF16: ActivationFormat = { name: 'bf16', rowBytes: 'actBF16RowBytes', quantizeRows: 'quantizeRowsBF16', blockSize: 1 };
 export const ACT_Q8_K: ActivationFormat = { name: 'q8_K', rowBytes: 'actQ8KRowBytes', quantizeRows: 'quantizeRowsQ8_K', blockSize: 256 };
 
 export interface KernelTypeTraits {
@@ -49,6 +52,41 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_0, dequantize: 'dequantizeRowQ4_0',
     vecDotScalar: 'vecDotQ4_0Q8_0Scalar', vecDotSimd128: 'vecDotQ4_0Q8_0Simd128', vecDotRelaxed: 'vecDotQ4_0Q8_0Relaxed',
     matVec: 'matVecQ4_0', matMat: 'matMatQ4_0', rowAlign: 16,
+  }),
+  entry('q4_1', {
+    activation: ACT_Q8_1, dequantize: 'dequantizeRowQ4_1',
+    vecDotScalar: 'vecDotQ4_1Q8_1Scalar', vecDotSimd128: 'vecDotQ4_1Q8_1Simd128', vecDotRelaxed: 'vecDotQ4_1Q8_1Relaxed',
+    matVec: 'matVecQ4_1', matMat: 'matMatQ4_1', rowAlign: 16,
+  }),
+  entry('q5_0', {
+    activation: ACT_Q8_0, dequantize: 'dequantizeRowQ5_0',
+    vecDotScalar: 'vecDotQ5_0Q8_0Scalar', vecDotSimd128: 'vecDotQ5_0Q8_0Simd128', vecDotRelaxed: 'vecDotQ5_0Q8_0Relaxed',
+    matVec: 'matVecQ5_0', matMat: 'matMatQ5_0', rowAlign: 16,
+  }),
+  entry('q5_1', {
+    activation: ACT_Q8_1, dequantize: 'dequantizeRowQ5_1',
+    vecDotScalar: 'vecDotQ5_1Q8_1Scalar', vecDotSimd128: 'vecDotQ5_1Q8_1Simd128', vecDotRelaxed: 'vecDotQ5_1Q8_1Relaxed',
+    matVec: 'matVecQ5_1', matMat: 'matMatQ5_1', rowAlign: 16,
+  }),
+  entry('iq4_nl', {
+    activation: ACT_Q8_0, dequantize: 'dequantizeRowIQ4_NL',
+    vecDotScalar: 'vecDotIQ4_NLQ8_0Scalar', vecDotSimd128: 'vecDotIQ4_NLQ8_0Simd128', vecDotRelaxed: 'vecDotIQ4_NLQ8_0Relaxed',
+    matVec: 'matVecIQ4_NL', matMat: 'matMatIQ4_NL', rowAlign: 16,
+  }),
+  entry('f32', {
+    activation: ACT_F32, dequantize: 'dequantizeRowF32',
+    vecDotScalar: 'vecDotF32F32Scalar', vecDotSimd128: 'vecDotF32F32Simd128', vecDotRelaxed: null,
+    matVec: 'matVecF32', matMat: 'matMatF32', rowAlign: 16,
+  }),
+  entry('f16', {
+    activation: ACT_F16, dequantize: 'dequantizeRowF16',
+    vecDotScalar: 'vecDotF16F16Scalar', vecDotSimd128: 'vecDotF16F16Simd128', vecDotRelaxed: null,
+    matVec: 'matVecF16', matMat: 'matMatF16', rowAlign: 16,
+  }),
+  entry('bf16', {
+    activation: ACT_BF16, dequantize: 'dequantizeRowBF16',
+    vecDotScalar: 'vecDotBF16BF16Scalar', vecDotSimd128: 'vecDotBF16BF16Simd128', vecDotRelaxed: null,
+    matVec: 'matVecBF16', matMat: 'matMatBF16', rowAlign: 16,
   }),
   entry('q2_K', {
     activation: ACT_Q8_K, dequantize: 'dequantizeRowQ2_K',

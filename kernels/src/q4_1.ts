@@ -1,0 +1,126 @@
+// Q4_1 weights (ggml block_q4_1, 20 bytes per 32 weights):
+//   d   f16      at +0   scale
+//   m   f16      at +2   minimum
+//   qs  u8[16]   at +4   low nibble of qs[j] = weight j, high nibble = weight j + 16
+//   weight = nibble * d + m
+// Paired activation: Q8_1 (q8_act.ts; s = d_a * sum(a) carries the m term).
+// Per block, as ggml's vec_dot_q4_1_q8_1:
+//   value = (dw * da) * sum(q * a) + m * s
+// then lane b % 4 and (l0 + l1) + (l2 + l3) (common.ts). The nibbles are
+// unsigned 0..15, so the relaxed dot takes them as they are, no correction.
+
+import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4 } from './common';
+
+const QB: usize = 20;
+
+export function dequantizeRowQ4_1(x: usize, y: usize, n: i32): void {
+  const nb = n >> 5;
+  for (let b = 0; b < nb; b++) {
+    const p = x + <usize>b * QB;
+    const d = f16ToF32(load<u16>(p));
+    const m = f16ToF32(load<u16>(p, 2));
+    const o = y + (<usize>b << 7);
+    for (let j = 0; j < 16; j++) {
+      const q = <i32>load<u8>(p + 4 + <usize>j);
+      store<f32>(o + (<usize>j << 2), <f32>(q & 15) * d + m);
+      store<f32>(o + (<usize>(j + 16) << 2), <f32>(q >> 4) * d + m);
+    }
+  }
+}
+
+export function vecDotQ4_1Q8_1Scalar(n: i32, x: usize, y: usize): f32 {
+  const nb = n >> 5;
+  const dy = y + <usize>n;
+  const sy = dy + (<usize>nb << 3);
+  let l0: f32 = 0, l1: f32 = 0, l2: f32 = 0, l3: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = x + <usize>b * QB;
+    const a = y + (<usize>b << 5);
+    let isum = 0;
+    for (let j = 0; j < 16; j++) {
+      const q = <i32>load<u8>(p + 4 + <usize>j);
+      isum += (q & 15) * <i32>load<i8>(a + <usize>j);
+      isum += (q >> 4) * <i32>load<i8>(a + 16 + <usize>j);
+    }
+    const dd = f16ToF32(load<u16>(p)) * load<f32>(dy + (<usize>b << 2));
+    const v = dd * <f32>isum + f16ToF32(load<u16>(p, 2)) * load<f32>(sy + (<usize>b << 2));
+    const lane = b & 3;
+    if (lane == 0) l0 += v; else if (lane == 1) l1 += v; else if (lane == 2) l2 += v; else l3 += v;
+  }
+  return (l0 + l1) + (l2 + l3);
+}
+
+// @ts-ignore: decorator
+@inline function blockDotQ4_1(p: usize, a: usize, relaxed: bool): v128 {
+  const v = v128.load(p, 4);
+  const lo = v128.and(v, i8x16.splat(0x0f));
+  const hi = v128.and(i16x8.shr_u(v, 4), i8x16.splat(0x0f));
+  const a0 = v128.load(a), a1 = v128.load(a, 16);
+  if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
+    return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
+      i16x8.relaxed_dot_i8x16_i7x16_s(a0, lo), i16x8.relaxed_dot_i8x16_i7x16_s(a1, hi),
+    ));
+  }
+  // |4 products| <= 4 * 15 * 127 fits i16.
+  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
+    i16x8.add(i16x8.extmul_low_i8x16_s(lo, a0), i16x8.extmul_high_i8x16_s(lo, a0)),
+    i16x8.add(i16x8.extmul_low_i8x16_s(hi, a1), i16x8.extmul_high_i8x16_s(hi, a1)),
+  ));
+}
+
+// @ts-ignore: decorator
+@inline function vecDotQ4_1Impl(n: i32, x: usize, y: usize, relaxed: bool): f32 {
+  const nb = n >> 5;
+  const dy = y + <usize>n;
+  const sy = dy + (<usize>nb << 3);
+  let acc = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const p = x + <usize>b * QB;
+    const a = y + (<usize>b << 5);
+    const isum = hsumI32x4x4(
+      blockDotQ4_1(p, a, relaxed), blockDotQ4_1(p + QB, a + 32, relaxed),
+      blockDotQ4_1(p + 2 * QB, a + 64, relaxed), blockDotQ4_1(p + 3 * QB, a + 96, relaxed),
+    );
+    const dd = f32x4.mul(f16x4ToF32x4(gatherU16x4(p, QB)), v128.load(dy + (<usize>b << 2)));
+    const ms = f32x4.mul(f16x4ToF32x4(gatherU16x4(p + 2, QB)), v128.load(sy + (<usize>b << 2)));
+    acc = f32x4.add(acc, f32x4.add(f32x4.mul(dd, f32x4.convert_i32x4_s(isum)), ms));
+  }
+  let l0 = f32x4.extract_lane(acc, 0), l1 = f32x4.extract_lane(acc, 1);
+  let l2 = f32x4.extract_lane(acc, 2);
+  for (; b < nb; b++) {
+    const p = x + <usize>b * QB;
+    const isum = hsumI32x4(blockDotQ4_1(p, y + (<usize>b << 5), false));
+    const dd = f16ToF32(load<u16>(p)) * load<f32>(dy + (<usize>b << 2));
+    const v = dd * <f32>isum + f16ToF32(load<u16>(p, 2)) * load<f32>(sy + (<usize>b << 2));
+    const lane = b & 3;
+    if (lane == 0) l0 += v; else if (lane == 1) l1 += v; else l2 += v;
+  }
+  return (l0 + l1) + (l2 + f32x4.extract_lane(acc, 3));
+}
+
+export function vecDotQ4_1Q8_1Simd128(n: i32, x: usize, y: usize): f32 {
+  return vecDotQ4_1Impl(n, x, y, false);
+}
+
+export function vecDotQ4_1Q8_1Relaxed(n: i32, x: usize, y: usize): f32 {
+  return vecDotQ4_1Impl(n, x, y, true);
+}
+
+export function matVecQ4_1(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
+  const rowBytes = <usize>(n >> 5) * QB;
+  for (let r = r0; r < r1; r++) {
+    store<f32>(out + (<usize>r << 2), vecDotQ4_1Impl(n, w + <usize>r * rowBytes, y, true));
+  }
+}
+
+export function matMatQ4_1(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
+  const rowBytes = <usize>(n >> 5) * QB;
+  for (let r = r0; r < r1; r++) {
+    const row = w + <usize>r * rowBytes;
+    for (let t = 0; t < nTok; t++) {
+      const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
+      store<f32>(o, vecDotQ4_1Impl(n, row, y + <usize>t * <usize>yStride, true));
+    }
+  }
+}
