@@ -38,7 +38,7 @@ const result = runFuzz({
   seeds, cases,
   seed: Number(values.seed),
   realFraction: Number(values['real-fraction']),
-  onProgress: (o, c) => { if (c % 10000 === 0 && c > 0) console.error(`${c} cases, ${(performance.now() / 1000).toFixed(0)} s, rss ${o.peakRssMb.toFixed(0)} MB, failures ${o.failures.length}`); },
+  onProgress: (o, c) => { if (c % 10240 === 0 && c > 0) console.error(`${c} cases, ${(performance.now() / 1000).toFixed(0)} s, rss ${o.peakRssMb.toFixed(0)} MB, failures ${o.failures.length}`); },
 });
 console.log(JSON.stringify({ ...result, ms: Math.round(result.ms), failures: result.failures }, null, 1));
 process.exitCode = result.failures.length ? 1 : 0;

@@ -141,8 +141,10 @@ t.test('a written model: metadata as llama.cpp writes it, the vocabulary\'s toke
   // init scales as the reference models use them
   const emb = stats(g, 'token_embd.weight');
   t.ok(Math.abs(emb.std - 4 / Math.sqrt(128)) < 0.01 && Math.abs(emb.mean) < 0.01, `token_embd std ${emb.std.toFixed(4)}`);
+  const q = stats(g, 'blk.0.attn_q.weight');
+  t.ok(Math.abs(q.std - 1 / Math.sqrt(128)) < 0.003, `attn_q std ${q.std.toFixed(4)}`);
   const down = stats(g, 'blk.0.ffn_down.weight');
-  t.ok(Math.abs(down.std - 1 / Math.sqrt(384)) < 0.002, `ffn_down std ${down.std.toFixed(4)}`);
+  t.ok(Math.abs(down.std - 1 / Math.sqrt(384) / 2) < 0.002, `ffn_down std ${down.std.toFixed(4)}: 1/sqrt(n_ff) scaled by 1/sqrt(2 n_layer)`);
   const norm = stats(g, 'blk.0.attn_norm.weight');
   t.ok(Math.abs(norm.mean - 1) < 0.05 && Math.abs(norm.std - 0.1) < 0.03 && norm.neg === 0, `attn_norm mean ${norm.mean.toFixed(3)}`);
   const outNorm = stats(g, 'output_norm.weight');
