@@ -100,7 +100,9 @@ t.test('every weight type loads in llama.cpp, generates, and matches its F32 twi
     const tv = tvDistance(run.probs[0], twin.probs[0]);
     twinDistances.push(`${type} ${tv.toFixed(3)}`);
     // llama.cpp rounds activations to 8 bits (F16 for F16) before each
-    // matmul, so the twin is close, not equal; a wrong layout gives ~0.5-1
+    // matmul, so the twin is close, not equal (measured 0.001-0.05); a
+    // layout error is far (measured: swapping two bytes of every Q4_0 block,
+    // the nibbles of one Q4_K run or two Q6_K high-bit pairs gave 0.85-0.99)
     t.ok(tv < 0.08, `${type}: llama.cpp on the file vs on its F32 twin, total variation ${tv.toFixed(4)}`);
   }
   // the control: another seed is a different model, far away
