@@ -46,7 +46,7 @@ export class Controller {
 
   async start(): Promise<void> {
     const { config, paths, logger } = this.options;
-    void this.notifier.status('starting');
+    this.notifier.status('starting');
     const dbPath = join(paths.dataDir, 'nibble.db');
     const store = await openStore(dbPath);
     this.store = store;
@@ -61,16 +61,16 @@ export class Controller {
     const queue = new RequestQueue({ store, bus, logger, capacity: config.requests.queue_capacity, timeoutMs: config.requests.timeout_s * 1000 });
     this.queue = queue;
     queue.restore(queued);
-    bus.on('state', (s) => { if (!this.stopping) void this.notifier.status(statusLine(s)); });
+    bus.on('state', (s) => { if (!this.stopping) this.notifier.status(statusLine(s)); });
 
     if (config.mqtt.enabled) {
       this.plugins.push(new MqttPlugin({ config, baseTopic: paths.baseTopic, clientId: paths.clientId, bus, queue, store, logger }));
     }
     for (const plugin of this.plugins) await this.startPlugin(plugin, PLUGIN_RETRY_MIN_MS);
 
-    const modelPath = await ensureModel(paths, this.options.env, logger, (s) => void this.notifier.status(s), this.startAbort.signal);
+    const modelPath = await ensureModel(paths, this.options.env, logger, (s) => this.notifier.status(s), this.startAbort.signal);
     if (this.stopping) return;
-    void this.notifier.status(`loading ${modelPath}`);
+    this.notifier.status(`loading ${modelPath}`);
     const engine = (await this.options.engineFactory())();
     this.engine = engine;
     const t0 = Date.now();
@@ -97,11 +97,14 @@ export class Controller {
     void this.notifier.stopping(running ? `stopping: finishing request ${running.id}` : 'stopping');
     for (const t of this.timers) clearTimeout(t);
     await this.queue?.stop(config.shutdown_grace_s * 1000);
+    logger.debug('queue stopped');
     // Sinks go down after the queue, so the answer of a request that finished within the grace time is still sent.
     for (const plugin of [...this.plugins].reverse()) {
       await plugin.stop().catch((err) => logger.error(`stopping plugin ${plugin.name} failed: ${(err as Error).message}`));
     }
+    logger.debug('plugins stopped');
     await this.engine?.close().catch((err) => logger.error(`closing the engine failed: ${(err as Error).message}`));
+    logger.debug('engine closed');
     this.store?.close();
     await this.notifier.flush();
     logger.info('stopped');

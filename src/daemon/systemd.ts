@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { Logger } from './logger.js';
 
+/** Least time between two STATUS= messages. */
+const STATUS_EVERY_MS = 1000;
+
 export interface SystemdNotifierOptions {
   env: NodeJS.ProcessEnv;
   logger: Logger;
@@ -23,6 +26,9 @@ export class SystemdNotifier {
   private sending: Promise<void> | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private starved = false;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private nextStatus: string | null = null;
+  private lastStatusAt = 0;
 
   constructor(private readonly options: SystemdNotifierOptions) {}
 
@@ -36,9 +42,28 @@ export class SystemdNotifier {
     return Math.max(1, Math.floor(Number(WATCHDOG_USEC) / 2000));
   }
 
-  ready(status: string): Promise<void> { return this.send(['READY=1', `STATUS=${status}`]); }
-  status(status: string): Promise<void> { return this.send([`STATUS=${status}`]); }
-  stopping(status = 'stopping'): Promise<void> { return this.send(['STOPPING=1', `STATUS=${status}`]); }
+  ready(status: string): Promise<void> {
+    this.sendStatusNow();
+    return this.send(['READY=1', `STATUS=${status}`]);
+  }
+
+  /**
+   * STATUS= for people reading `systemctl status`: at most one per
+   * STATUS_EVERY_MS (the latest wins), since every message costs a process.
+   */
+  status(status: string): void {
+    if (!this.enabled) return;
+    this.nextStatus = status;
+    if (this.statusTimer) return;
+    const wait = Math.max(0, this.lastStatusAt + STATUS_EVERY_MS - Date.now());
+    this.statusTimer = setTimeout(() => this.sendStatusNow(), wait);
+    this.statusTimer.unref();
+  }
+
+  stopping(status = 'stopping'): Promise<void> {
+    this.dropStatus();
+    return this.send(['STOPPING=1', `STATUS=${status}`]);
+  }
 
   /** Starts feeding the watchdog at half of WATCHDOG_USEC, skipping every beat on which the engine is not alive. */
   startWatchdog(): void {
@@ -62,22 +87,37 @@ export class SystemdNotifier {
     this.watchdog = null;
   }
 
-  /** Resolves when every message so far has been handed to systemd. */
+  /** Resolves when every message so far (a throttled status included) has been handed to systemd. */
   async flush(): Promise<void> {
+    this.sendStatusNow();
     while (this.sending) await this.sending;
   }
 
   private get pid(): number { return this.options.pid ?? process.pid; }
 
+  private sendStatusNow(): void {
+    const status = this.nextStatus;
+    this.dropStatus();
+    if (status === null) return;
+    this.lastStatusAt = Date.now();
+    void this.send([`STATUS=${status}`]);
+  }
+
+  private dropStatus(): void {
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = null;
+    this.nextStatus = null;
+  }
+
   private send(assignments: string[]): Promise<void> {
     if (!this.enabled) return Promise.resolve();
-    const last = this.pending.at(-1);
-    // A newer status replaces one still waiting: systemd shows only the latest.
-    if (last && last.length === 1 && last[0].startsWith('STATUS=') && assignments.length === 1 && assignments[0].startsWith('STATUS=')) {
-      last[0] = assignments[0];
-    } else {
-      this.pending.push(assignments);
-    }
+    // A message identical in kind to one still waiting replaces it: systemd
+    // shows only the latest status, and one pending ping is as good as two.
+    const kind = (a: string[]) => (a.length === 1 ? a[0].split('=')[0] : null);
+    const k = kind(assignments);
+    const waiting = k ? this.pending.findIndex((p) => kind(p) === k) : -1;
+    if (waiting >= 0) this.pending[waiting] = assignments;
+    else this.pending.push(assignments);
     this.sending ??= this.drain().finally(() => { this.sending = null; });
     return this.sending;
   }

@@ -20,7 +20,7 @@ t.test('READY, STATUS, WATCHDOG only while alive, STOPPING: observed on a real N
   t.equal(n.watchdogIntervalMs, 150, 'half of WATCHDOG_USEC');
   const payloads = () => sock.messages.filter((m) => m !== 'BARRIER=1');
 
-  await n.status('loading model');
+  n.status('loading model');
   await n.ready('idle');
   await sock.waitFor(() => payloads().length >= 2);
   t.match(payloads()[0], /^STATUS=loading model\nMAINPID=\d+$/);
@@ -46,18 +46,23 @@ t.test('READY, STATUS, WATCHDOG only while alive, STOPPING: observed on a real N
   t.match(payloads().find((m) => m.includes('STOPPING=1')), /STATUS=stopping: finishing 1 request/);
 });
 
-t.test('statuses are sent in order and a superseded waiting one is dropped', async (t) => {
+t.test('statuses: at most one a second, the latest wins; flush sends the waiting one', async (t) => {
   const sock = await openNotifySocket();
   t.teardown(() => sock.close());
   process.env.NOTIFY_SOCKET = sock.path;
   t.teardown(() => { delete process.env.NOTIFY_SOCKET; });
   const n = new SystemdNotifier({ env: process.env, logger: createLogger('error', () => {}, false), isAlive: () => true });
-  void n.status('a');
-  void n.status('b');
-  void n.status('c');
+  n.status('a');
+  await new Promise((r) => setTimeout(r, 50));
+  n.status('b');
+  n.status('c');
+  await new Promise((r) => setTimeout(r, 300));
+  await sock.waitFor((m) => m.some((x) => x.startsWith('STATUS=a')));
+  t.notOk(sock.messages.some((m) => /STATUS=[bc]/.test(m)), 'nothing more within the second');
   await n.flush();
+  await sock.waitFor((m) => m.some((x) => x.startsWith('STATUS=c')));
   const statuses = sock.messages.filter((m) => m.startsWith('STATUS=')).map((m) => m.split('\n')[0]);
-  t.same(statuses, ['STATUS=a', 'STATUS=c'], 'b was replaced by c while a was being sent');
+  t.same(statuses, ['STATUS=a', 'STATUS=c'], 'b was replaced by c');
 });
 
 t.test('without NOTIFY_SOCKET nothing is sent and no watchdog runs', async (t) => {
