@@ -1,11 +1,11 @@
 // Hostile and broken GGUF files: each must be a GgufError that says what is
 // wrong and points at the byte where it went wrong, never another exception.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { GgufError } from '../../../src/engine/gguf/errors.js';
 import { readGgufBytes } from '../../../src/engine/gguf/reader.js';
 import { header, MAGIC, validFile, type RawGguf } from './raw-gguf.js';
 
-function fails(t: Tap.Test, bytes: Uint8Array, message: RegExp, offset: number | undefined, what: string): void {
+function fails(t: Test, bytes: Uint8Array, message: RegExp, offset: number | undefined, what: string): void {
   try {
     readGgufBytes(bytes, 'hostile.gguf');
     t.fail(`${what}: parsed without error`);

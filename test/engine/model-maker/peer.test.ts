@@ -3,7 +3,7 @@
 // computes (nearly) the same next-token distribution as an F32 twin holding
 // our own decoders' view of the same weights, so a block-layout mistake in
 // a quantizer or decoder shows up as a large distance.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ const reduced = explicitShape('llama', { nEmbd: 256, nLayer: 2, nHead: 4, nHeadK
 /** Writes an all-F32 copy of a GGUF whose tensors are our decoders' output. */
 function f32Twin(src: string, out: string): void {
   const g = readGguf(src);
-  const metadata = [...g.metadata].map(([k, kv]) => [k, k === 'general.file_type' ? { type: GgufType.U32, value: 0 } : kv] as const);
+  const metadata = [...g.metadata].map(([k, kv]): [string, GgufKV] => [k, k === 'general.file_type' ? { type: GgufType.U32, value: 0 } : kv]);
   writeGguf(out, {
     metadata,
     tensors: g.tensors.map((ti) => ({
@@ -72,7 +72,7 @@ function tvDistance(p: Map<number, number>, q: Map<number, number>): number {
   return s / 2;
 }
 
-function checkRun(t: Tap.Test, r: PeerRun, nVocab: number, what: string): void {
+function checkRun(t: Test, r: PeerRun, nVocab: number, what: string): void {
   t.equal(r.tokens.length, 4, `${what}: 4 tokens generated`);
   t.ok(r.tokens.every((id) => Number.isInteger(id) && id >= 0 && id < nVocab), `${what}: token ids in the vocabulary`);
   const p = r.probs[0];
