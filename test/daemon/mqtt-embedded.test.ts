@@ -170,3 +170,30 @@ t.test('a redelivered QoS 1 PUBLISH (DUP) is stored once and acknowledged twice'
   t.equal(h.store.recent(10).filter((r) => r.id === 'd1').length, 1, 'one row');
   t.match(h.logs.join(''), /redelivered request was already stored/);
 });
+
+t.test('topic filters', async (t) => {
+  const { topicMatches } = await import('../../src/daemon/mqtt/topic-match.js');
+  t.ok(topicMatches('a/b', 'a/b'));
+  t.ok(topicMatches('a/+', 'a/b'));
+  t.ok(topicMatches('a/#', 'a/b/c'));
+  t.ok(topicMatches('#', 'a'));
+  t.ok(topicMatches('a/#', 'a'), '# also matches the parent level');
+  t.notOk(topicMatches('a/+', 'a/b/c'));
+  t.notOk(topicMatches('a/b/c', 'a/b'));
+  t.notOk(topicMatches('#', '$SYS/x'));
+});
+
+t.test('after a restart, a held-back answer waits until its asker has subscribed again', async (t) => {
+  const h = await harness();
+  t.teardown(() => h.close());
+  const row = h.store.insertAccepted({ id: 'late', source: 'mqtt', prompt: 'p', messages: null, system: null, params: { max_tokens: 4, temperature: 0, stream: false }, reply: { topic: 'late/inbox', correlation: null }, dedupKey: null });
+  h.store.finish(row.seq, { status: 'interrupted', error: { code: 'interrupted', message: 'request interrupted: the daemon stopped while running it' } });
+  await h.plugin.start();
+  await new Promise((r) => setTimeout(r, 400));
+  t.notOk(h.store.get(row.seq)!.delivered, 'not sent to nobody');
+  const c = await asker(h);
+  t.teardown(() => c.endAsync());
+  const inbox = await collect(c, 'late/inbox');
+  t.match((await inbox.next(1)).json, { id: 'late', error: { code: 'interrupted' } });
+  t.ok(h.store.get(row.seq)!.delivered);
+});

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from '../logger.js';
+import { topicMatches } from './topic-match.js';
 import { dedupKeyOf, type InboundMessage, type PublishOptions, type Transport } from './transport.js';
 
 export interface EmbeddedBrokerOptions {
@@ -22,6 +23,8 @@ export class EmbeddedBrokerTransport implements Transport {
   readonly speaksV5 = false;
   private broker: Aedes | null = null;
   private server: Server | null = null;
+  /** Each client's subscription filters (aedes keeps none for clean sessions where we could ask). */
+  private readonly filters = new Map<string, Set<string>>();
   port = 0;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
@@ -50,6 +53,14 @@ export class EmbeddedBrokerTransport implements Transport {
       },
     });
     this.broker.on('clientError', (client, err) => this.options.logger.debug(`mqtt client ${client.id}: ${err.message}`));
+    this.broker.on('subscribe', (subs, client) => {
+      if (!client) return;
+      const set = this.filters.get(client.id) ?? new Set<string>();
+      for (const s of subs) set.add(s.topic);
+      this.filters.set(client.id, set);
+    });
+    this.broker.on('unsubscribe', (topics, client) => { for (const t of topics) this.filters.get(client?.id)?.delete(t); });
+    this.broker.on('clientDisconnect', (client) => { this.filters.delete(client.id); });
     this.server = createServer(this.broker.handle);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -57,6 +68,16 @@ export class EmbeddedBrokerTransport implements Transport {
     });
     this.port = (this.server.address() as AddressInfo).port;
     await this.publish(this.options.statusTopic, 'online', { qos: 1, retain: true });
+  }
+
+  async waitForSubscriber(topic: string, timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (this.broker) {
+      for (const set of this.filters.values()) for (const f of set) if (topicMatches(f, topic)) return true;
+      if (Date.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
   }
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {

@@ -34,6 +34,13 @@ export interface Transport {
   start(subscriptions: string[], onMessage: (message: InboundMessage) => void): Promise<void>;
   /** Resolves once the broker has the message (PUBACK for QoS 1). */
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
+  /**
+   * Where the broker keeps no sessions for the askers (the embedded broker
+   * restarts with the daemon): resolves true once some client subscribes to a
+   * filter matching `topic`, false after `timeoutMs`. Absent where the broker
+   * queues messages for offline subscribers itself.
+   */
+  waitForSubscriber?(topic: string, timeoutMs: number): Promise<boolean>;
   /** Sends the retained offline status (where it is ours to send) and disconnects. */
   stop(): Promise<void>;
 }

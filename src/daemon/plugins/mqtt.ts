@@ -26,6 +26,8 @@ export interface MqttPluginOptions {
 const SOURCE = 'mqtt';
 // A redelivered message (DUP) is matched to its first delivery within this window.
 const DEDUP_WINDOW_MS = 24 * 3600 * 1000;
+// After a restart, how long a held-back answer waits for its asker to subscribe again.
+const REDELIVERY_WAIT_MS = 30_000;
 
 /**
  * MQTT source and sink: requests in on <base>/ask and <base>/cancel, answers
@@ -70,8 +72,25 @@ export class MqttPlugin implements Plugin {
     this.started = true;
     logger.info(`mqtt: ${this.transport.address}, base topic ${this.options.baseTopic}`);
     if (this.pendingState) await this.publishState(this.pendingState);
-    // Answers a crash kept from being delivered go out now.
-    for (const row of this.options.store.undelivered(SOURCE)) await this.deliver(row);
+    // Answers a crash kept from being delivered go out now; with the embedded
+    // broker, once their asker has reconnected and subscribed again.
+    const undelivered = this.options.store.undelivered(SOURCE);
+    if (undelivered.length > 0) {
+      logger.info(`delivering ${undelivered.length} answers a restart held back`);
+      void this.redeliver(undelivered);
+    }
+  }
+
+  private async redeliver(rows: StoredRequest[]): Promise<void> {
+    for (const row of rows) {
+      const transport = this.transport;
+      if (!transport) return;
+      const topic = row.reply?.topic ?? this.topics!.answer;
+      if (transport.waitForSubscriber && !(await transport.waitForSubscriber(topic, REDELIVERY_WAIT_MS))) {
+        this.options.logger.warn(`no subscriber on ${topic} within ${REDELIVERY_WAIT_MS / 1000} s; sending the answer to ${row.id} anyway`);
+      }
+      await this.deliver(row).catch((err) => this.options.logger.error(`delivering the answer to ${row.id} failed: ${(err as Error).message}`));
+    }
   }
 
   async stop(): Promise<void> {
