@@ -3,7 +3,7 @@
 // quantizers, the tokenizer of a vocabulary file, and the metadata and type
 // mix llama.cpp's tools would write. Tensors are generated and written a
 // few MiB at a time, so a 1B model never sits whole in memory.
-import { statSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import type { GgmlTypeTraits } from '../ggml-types.js';
 import { writeGguf, type TensorToWrite } from '../gguf/writer.js';
 import { MakeModelError } from './errors.js';
@@ -52,7 +52,16 @@ export function makeModel(outPath: string, spec: MakeModelSpec): MadeModel {
     dims: t.dims,
     data: () => tensorChunks(t, types[i], shape, seed),
   }));
-  writeGguf(outPath, { version: 3, metadata, tensors: toWrite });
+  // written beside the target and renamed at the end, so an interrupted
+  // run never leaves a truncated model under the requested name
+  const partial = `${outPath}.partial-${process.pid}`;
+  try {
+    writeGguf(partial, { version: 3, metadata, tensors: toWrite });
+    renameSync(partial, outPath);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
   const typeCounts: Record<string, number> = {};
   for (const ty of types) typeCounts[ty.name] = (typeCounts[ty.name] ?? 0) + 1;
   return {
