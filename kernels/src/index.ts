@@ -21,3 +21,4 @@ export * from './rope';
 export * from './attention';
 export * from './elementwise';
 export * from './math';
+export * from './membench';

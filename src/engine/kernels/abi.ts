@@ -117,6 +117,9 @@ export interface KernelExports extends ForwardOpExports {
   matVecBF16: MatVecFn;
   matMatBF16: MatMatFn;
 
+  /** (r0, r1, base, rowBytes, out): a plain read loop over rows, for the bandwidth benchmark (membench.ts). */
+  readRows(r0: number, r1: number, base: number, rowBytes: number, out: number): void;
+
   // Q8_K activations (kernels/src/q8_k.ts): row layout in kernels/README.md.
   actQ8KRowBytes(n: number): number;
   quantizeRowQ8_KScalar: QuantizeRowFn;

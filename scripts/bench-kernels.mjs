@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// npm run bench:kernels: for every weight type, GB/s of weight bytes through
+// matrix x vector (one token, activations quantized as the engine does) on a
+// 64 MiB+ matrix, at 1 thread and at all threads, beside this machine's read
+// bandwidth measured in the same process by a WebAssembly read loop; for the
+// SIMD128 and relaxed builds, under this Node and under Node 24 (fetched into
+// .cache/ by scripts/fetch-node.sh when it is missing).
+//
+//   node scripts/bench-kernels.mjs [--types q4_0,q8_0] [--threads N] [--seconds S] [--json] [--no-node24]
+//
+// Timings are medians. Other processes on the machine skew every figure.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const MATRIX_BYTES = 64 * 2 ** 20;
+
+if (args.includes('--child')) {
+  await child();
+} else {
+  orchestrate();
+}
+
+function orchestrate() {
+  const nodes = [{ label: `node${process.versions.node.split('.')[0]}`, bin: process.execPath }];
+  if (!args.includes('--no-node24') && !process.versions.node.startsWith('24.')) {
+    const bin = join(root, '.cache', 'node24-x64', 'bin', 'node');
+    if (!existsSync(bin) && process.arch === 'x64') {
+      spawnSync(join(root, 'scripts', 'fetch-node.sh'), ['x64', '24'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    if (existsSync(bin)) nodes.push({ label: 'node24', bin });
+    else process.stderr.write('bench-kernels: no Node 24 binary (scripts/fetch-node.sh x64 24); skipping it\n');
+  }
+  const rows = [];
+  for (const node of nodes) {
+    const major = Number(spawnSync(node.bin, ['-p', 'process.versions.node']).stdout.toString().split('.')[0]);
+    for (const build of ['simd128', 'relaxed']) {
+      const flags = build === 'relaxed' && major < 21 ? ['--experimental-wasm-relaxed-simd'] : [];
+      const childArgs = [...flags, fileURLToPath(import.meta.url), '--child', '--build', build, ...args];
+      const r = spawnSync(node.bin, childArgs, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+      if (r.status !== 0) {
+        process.stderr.write(`bench-kernels: ${node.label} ${build} failed (exit ${r.status})\n`);
+        continue;
+      }
+      for (const line of r.stdout.split('\n')) {
+        if (line.startsWith('{')) rows.push({ node: node.label, ...JSON.parse(line) });
+      }
+    }
+  }
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify(rows, null, 1) + '\n');
+    return;
+  }
+  const bw = rows.filter((r) => r.type === 'read');
+  process.stdout.write('Read bandwidth (WASM read loop, same process), GB/s:\n');
+  for (const r of bw) process.stdout.write(`  ${r.node} ${r.build.padEnd(7)}  1 thread ${r.gbs1.toFixed(2)}   ${r.threads} threads ${r.gbsN.toFixed(2)}\n`);
+  process.stdout.write('\nMatrix x vector, GB/s of weight bytes (fraction of the read loop at the same thread count):\n');
+  process.stdout.write(`  ${'type'.padEnd(7)} ${'node'.padEnd(7)} ${'build'.padEnd(8)} ${'MiB'.padStart(5)}  ${'1 thread'.padEnd(16)} all threads\n`);
+  for (const r of rows.filter((x) => x.type !== 'read')) {
+    const b = bw.find((x) => x.node === r.node && x.build === r.build);
+    const f = (g, ref) => `${g.toFixed(2)} (${(g / ref).toFixed(2)}x)`.padEnd(16);
+    process.stdout.write(`  ${r.type.padEnd(7)} ${r.node.padEnd(7)} ${r.build.padEnd(8)} ${String(Math.round(r.bytes / 2 ** 20)).padStart(5)}  ${f(r.gbs1, b.gbs1)} ${f(r.gbsN, b.gbsN)}\n`);
+  }
+  process.stdout.write('\nThe machine is shared: other processes make these figures noisy; compare medians from the same run.\n');
+}
+
+async function child() {
+  const { Kernels } = await import(join(root, 'dist', 'engine', 'kernels', 'kernels.js'));
+  const { KernelMemory } = await import(join(root, 'dist', 'engine', 'kernels', 'memory.js'));
+  const { allKernelTypes } = await import(join(root, 'dist', 'engine', 'kernels', 'types.js'));
+  const build = opt('--build', 'simd128');
+  const threads = Number(opt('--threads', String(availableParallelism())));
+  const seconds = Number(opt('--seconds', '0.6'));
+  const only = opt('--types', '');
+  const cols = 4096;
+  const memory = new KernelMemory({ maxPages: Math.ceil((MATRIX_BYTES * 1.2 + 2 ** 24) / 65536) });
+  const k1 = await Kernels.create({ memory, threads: 1, build });
+  const kN = await Kernels.create({ memory, threads, build });
+  const wPtr = memory.alloc(Math.ceil(MATRIX_BYTES * 1.15));
+  const xPtr = memory.alloc(cols * 4);
+  const outPtr = memory.alloc(Math.ceil(MATRIX_BYTES / 64) * 4);
+  const x = memory.f32(xPtr, cols);
+  for (let i = 0; i < cols; i++) x[i] = Math.sin(i * 0.37) * 2;
+
+  const time = (fn) => {
+    fn(); fn();
+    const samples = [];
+    const until = performance.now() + seconds * 1000;
+    while (samples.length < 5 || (performance.now() < until && samples.length < 200)) {
+      const t0 = performance.now();
+      fn();
+      samples.push(performance.now() - t0);
+    }
+    samples.sort((a, b) => a - b);
+    return samples[samples.length >> 1] / 1000;
+  };
+
+  // Read bandwidth: 64 MiB in rows of 64 KiB, split across threads like the kernels.
+  const readRowBytes = 65536, readRows = MATRIX_BYTES / readRowBytes;
+  const gbs = (bytes, s) => bytes / s / 1e9;
+  const read1 = time(() => k1.parallel('readRows', readRows, [wPtr, readRowBytes, outPtr]));
+  const readN = time(() => kN.parallel('readRows', readRows, [wPtr, readRowBytes, outPtr]));
+  console.log(JSON.stringify({ type: 'read', build: k1.build, threads, bytes: MATRIX_BYTES, gbs1: gbs(MATRIX_BYTES, read1), gbsN: gbs(MATRIX_BYTES, readN) }));
+
+  for (const t of allKernelTypes()) {
+    const name = t.ggml.name;
+    if (only && !only.split(',').includes(name)) continue;
+    const rowBytes = (cols / t.ggml.blockSize) * t.ggml.typeSize;
+    const rows = Math.ceil(MATRIX_BYTES / rowBytes);
+    const bytes = rows * rowBytes;
+    // Bytes 0x04..0x3b: every u16/u32 read as a scale is a normal float (no subnormal slow paths).
+    const w = memory.u8(wPtr, bytes);
+    let s = 12345;
+    for (let i = 0; i < bytes; i++) { s = (s * 1103515245 + 12345) >>> 0; w[i] = 4 + ((s >>> 16) % 56); }
+    const weight = { type: name, ptr: wPtr, rows, cols };
+    const t1 = time(() => k1.matmul(weight, xPtr, 1, outPtr));
+    const tN = time(() => kN.matmul(weight, xPtr, 1, outPtr));
+    console.log(JSON.stringify({ type: name, build: k1.build, threads, bytes, gbs1: gbs(bytes, t1), gbsN: gbs(bytes, tN) }));
+  }
+  await k1.close();
+  await kN.close();
+}
