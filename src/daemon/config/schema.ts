@@ -147,6 +147,131 @@ export const configSchema = {
         },
       },
     },
+    gpio: {
+      type: 'object',
+      title: 'GPIO button and LED',
+      description: 'A push button that runs the preset prompt, and an LED that shows loading, busy and error. Pins are BCM numbers (GPIO17 = 17), not header pin numbers.',
+      properties: {
+        enabled: {
+          type: 'boolean', default: false, title: 'Enabled',
+          description: 'Whether the GPIO plugin runs. Where GPIO is missing (not a Pi, no permission) it says so once and the daemon runs on.',
+        },
+        button_pin: {
+          type: 'integer', default: 17, minimum: -1, maximum: 127, title: 'Button pin (BCM)',
+          description: 'BCM number of the button input; -1 means no button. sysfs cannot set a pull-up: add `gpio=17=ip,pu` to config.txt (see README).',
+        },
+        edge: {
+          type: 'string', default: 'rising', enum: ['rising', 'falling', 'both'], title: 'Button edge',
+          description: 'Which change of the (active_low-corrected) button value is a press. "rising" with active_low true fires when a button wired to ground is pressed; "both" fires on the press only.',
+        },
+        active_low: {
+          type: 'boolean', default: true, title: 'Button active low',
+          description: 'The button pulls the pin to ground when pressed (the usual wiring with a pull-up).',
+        },
+        debounce_ms: {
+          type: 'integer', default: 50, minimum: 0, maximum: 10000, title: 'Debounce',
+          description: 'Milliseconds the button value must stay unchanged before a press counts.',
+        },
+        led_pin: {
+          type: 'integer', default: 27, minimum: -1, maximum: 127, title: 'LED pin (BCM)',
+          description: 'BCM number of the LED output; -1 means no LED. Slow blink: loading; on: busy; fast blink: error (for 5 s); off: idle.',
+        },
+        led_active_low: {
+          type: 'boolean', default: false, title: 'LED active low',
+          description: 'The LED lights when the pin is low (wired from 3V3 to the pin).',
+        },
+        chip_label: {
+          type: 'string', default: null, title: 'GPIO chip label',
+          description: 'Label of the gpiochip whose lines the pin numbers count from (/sys/class/gpio/gpiochip*/label). Unset: the Pi\'s main GPIO chip (pinctrl-bcm2835, pinctrl-bcm2711, pinctrl-rp1).',
+        },
+        preset_prompt: {
+          type: 'string', default: 'Give me one short, friendly tip for the day. It is {weekday}, {date}, {time}.', title: 'Preset prompt',
+          description: 'What the button (and the Home Assistant button) asks. Placeholders: {date} (YYYY-MM-DD), {time} (HH:MM), {weekday}, {datetime} (ISO 8601 with offset). '
+            + 'Keep them at the end: text that changes each time defeats the prompt prefix cache.',
+        },
+        answer_to: {
+          type: 'string', default: 'mqtt', enum: ['mqtt', 'serial', 'mqtt+serial', 'log'], title: 'Where button answers go',
+          description: 'mqtt: published on answer_topic; serial: written to the serial line (when the serial plugin runs); log: only in the request log.',
+        },
+        answer_topic: {
+          type: 'string', default: null, title: 'Button answer topic',
+          description: 'MQTT topic of button answers (the <base>/answer payload). Unset: <base>/answer.',
+        },
+      },
+    },
+    serial: {
+      type: 'object',
+      title: 'Serial line',
+      description: 'Prompts in and answers out as lines on a serial port (protocol in README, "Serial line protocol").',
+      properties: {
+        enabled: {
+          type: 'boolean', default: false, title: 'Enabled',
+          description: 'Whether the serial plugin runs. A missing or unplugged device is retried with a growing delay, never fatal.',
+        },
+        device: {
+          type: 'string', default: '/dev/serial0', title: 'Device',
+          description: 'Serial device path, for example /dev/serial0 (the Pi\'s UART), /dev/ttyUSB0 or /dev/ttyACM0. Env NIBBLE_SERIAL_DEVICE.',
+        },
+        baud_rate: {
+          type: 'integer', default: 115200, minimum: 50, maximum: 4000000, title: 'Baud rate',
+          description: 'Line speed in bits per second (8 data bits, no parity, 1 stop bit).',
+        },
+        line_ending: {
+          type: 'string', default: 'lf', enum: ['lf', 'crlf', 'cr'], title: 'Line ending out',
+          description: 'What ends each line nibble writes. Lines in may end with LF, CRLF or CR alike.',
+        },
+        max_line_bytes: {
+          type: 'integer', default: 4096, minimum: 16, maximum: 1048576, title: 'Longest line in',
+          description: 'Bytes a line in may hold; a longer one is discarded up to its end and answered with "err too_long".',
+        },
+        reconnect_min_ms: {
+          type: 'integer', default: 1000, minimum: 10, maximum: 3600000, title: 'First reopen delay',
+          description: 'Delay before reopening the device after it failed or was unplugged; it doubles on each failure.',
+        },
+        reconnect_max_ms: {
+          type: 'integer', default: 30000, minimum: 10, maximum: 3600000, title: 'Longest reopen delay',
+          description: 'Upper bound of the doubling reopen delay.',
+        },
+      },
+    },
+    homeassistant: {
+      type: 'object',
+      title: 'Home Assistant discovery',
+      description: 'MQTT discovery messages, so nibble shows up in Home Assistant as a device.',
+      properties: {
+        enabled: {
+          type: 'boolean', default: true, title: 'Enabled',
+          description: 'Announce nibble to Home Assistant. Takes effect only with an external broker (mqtt.url), since Home Assistant cannot reach the embedded one.',
+        },
+        discovery_prefix: {
+          type: 'string', default: 'homeassistant', title: 'Discovery prefix',
+          description: 'Home Assistant\'s discovery prefix; its birth message is <prefix>/status.',
+        },
+        node_id: {
+          type: 'string', default: null, title: 'Node id',
+          description: 'Id of this appliance in discovery topics and unique_ids ([a-zA-Z0-9_-]). Unset: made from the base topic.',
+        },
+        device_name: {
+          type: 'string', default: null, title: 'Device name',
+          description: 'Name Home Assistant shows. Unset: "nibble <hostname>".',
+        },
+      },
+    },
+    fleet: {
+      type: 'object',
+      title: 'Fleet',
+      description: 'Several appliances sharing one request topic through MQTT 5 shared subscriptions ($share/<group>/<base_topic>/ask): the broker hands each request to one of them.',
+      properties: {
+        base_topic: {
+          type: 'string', default: null, title: 'Fleet base topic',
+          description: 'Base topic shared by the fleet; asks go to <base_topic>/ask, answers to the asker\'s response topic, its reply_to, or <base_topic>/answer. Unset: no fleet. Needs an external MQTT 5 broker.',
+        },
+        group: {
+          type: 'string', default: 'nibble', title: 'Share group',
+          description: 'Shared subscription group name; appliances in the same group split the requests between them.',
+        },
+      },
+    },
     shutdown_grace_s: {
       type: 'number', default: 10, minimum: 0, maximum: 3600, title: 'Shutdown grace time',
       description: 'On SIGTERM/SIGINT, seconds the running request may take to finish before it is stopped and left for recovery.',
@@ -176,4 +301,5 @@ export const envOverrides: Readonly<Record<string, string>> = {
   NIBBLE_BASE_TOPIC: 'mqtt.base_topic',
   NIBBLE_DATA_DIR: 'store.data_dir',
   NIBBLE_THREADS: 'engine.threads',
+  NIBBLE_SERIAL_DEVICE: 'serial.device',
 };
