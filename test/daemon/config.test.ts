@@ -54,7 +54,7 @@ t.test('errors name the file and the key, in one line', async (t) => {
     ['z.yaml', 'mqtt: 5\n', /"mqtt" in .* must be a mapping of keys, got 5/],
     ['b.json', '{"engine": {', /is not valid JSON/],
     ['c.yaml', 'a: [1\n', /is not valid YAML/],
-    ['d.yaml', 'requests:\n  default_max_tokens: 5000\n', /"requests\.default_max_tokens" \(5000\) .* above "requests\.max_tokens_cap" \(1024\)/],
+    ['d.yaml', 'mqtt:\n  reconnect_min_ms: 5000\n  reconnect_max_ms: 100\n', /"mqtt\.reconnect_min_ms" \(5000\) .* above "mqtt\.reconnect_max_ms" \(100\)/],
     ['e.yaml', 'mqtt:\n  base_topic: "home/#"\n', /"mqtt\.base_topic" must be a topic without wildcards/],
     ['f.yaml', 'engine:\n  threads: 1.5\n', /"engine\.threads" .* must be an integer/],
     ['g.yaml', 'mqtt:\n  enabled: "yes"\n', /"mqtt\.enabled" .* must be true or false/],

@@ -104,10 +104,6 @@ function fromEnvString(node: SchemaNode, raw: string, name: string): unknown {
 }
 
 function checkConsistency(config: NibbleConfig, source: string): void {
-  const r = config.requests;
-  if (r.default_max_tokens > r.max_tokens_cap) {
-    throw new ConfigError(`"requests.default_max_tokens" (${r.default_max_tokens}) in ${source} is above "requests.max_tokens_cap" (${r.max_tokens_cap})`);
-  }
   if (config.mqtt.reconnect_min_ms > config.mqtt.reconnect_max_ms) {
     throw new ConfigError(`"mqtt.reconnect_min_ms" (${config.mqtt.reconnect_min_ms}) in ${source} is above "mqtt.reconnect_max_ms" (${config.mqtt.reconnect_max_ms})`);
   }

@@ -50,7 +50,7 @@ export const configSchema = {
         },
         default_max_tokens: {
           type: 'integer', default: 256, minimum: 1, maximum: 1048576, title: 'Default max_tokens',
-          description: 'Answer length in tokens when a request does not say (never above the cap).',
+          description: 'Answer length in tokens when a request does not say; a default above the cap is clamped to the cap too.',
         },
         default_temperature: {
           type: 'number', default: 0.7, minimum: 0, maximum: 5, title: 'Default temperature',

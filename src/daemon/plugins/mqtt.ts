@@ -116,7 +116,7 @@ export class MqttPlugin implements Plugin {
       return;
     }
     const r = this.options.config.requests;
-    const limits: AskLimits = { maxBytes: r.max_payload_bytes, maxTokensCap: r.max_tokens_cap, defaultMaxTokens: r.default_max_tokens, defaultTemperature: r.default_temperature };
+    const limits: AskLimits = { maxBytes: r.max_payload_bytes, maxTokensCap: r.max_tokens_cap, defaultMaxTokens: Math.min(r.default_max_tokens, r.max_tokens_cap), defaultTemperature: r.default_temperature };
     const parsed = parseAskPayload(msg.payload, limits);
     const correlation = msg.correlationData ? msg.correlationData.toString('base64') : null;
     const base: Omit<NewRequest, 'id' | 'prompt' | 'messages' | 'system' | 'params'> = {
