@@ -88,7 +88,7 @@ export function vecDotQ4_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
 /** isum of one Q4_K block at p with the activation block at a, as i32x4 partial sums. */
 // @ts-ignore: decorator
 @inline function blockDotQ4_K(p: usize, a: usize, relaxed: bool): v128 {
-  const w0 = load<u32>(p, 4), w1 = load<u32>(p, 8), w2 = load<u32>(p, 12);
+  const w0 = load<u32>(p, 4), w2 = load<u32>(p, 12);
   const scLo = w0 & 0x3f3f3f3f;
   const scHi = (w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030);
   const m4 = i8x16.splat(15);

@@ -86,28 +86,27 @@ export function vecDotQ5_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
 /** isum of one Q5_K block at p with the activation block at a, as i32x4 partial sums. */
 // @ts-ignore: decorator
 @inline function blockDotQ5_K(p: usize, a: usize, relaxed: bool): v128 {
-  const w0 = load<u32>(p, 4), w1 = load<u32>(p, 8), w2 = load<u32>(p, 12);
+  const w0 = load<u32>(p, 4), w2 = load<u32>(p, 12);
   const scLo = w0 & 0x3f3f3f3f;
   const scHi = (w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030);
   const m4 = i8x16.splat(15);
   const bit4 = i8x16.splat(16);
-  // The 5th bits, moved to bit 4 of each byte as the loop goes: before
-  // sub-block j, bit 0 of every byte of h holds qh bit j (16-bit shifts are
-  // safe: only bit 0 of each byte is ever used, and it never crosses a byte).
-  let h0 = v128.load(p, 16), h1 = v128.load(p, 32);
+  // The 5th bits: qh bits 2k and 2k+1 are for sub-blocks 2k and 2k+1; shifted
+  // down by 2k (16-bit lanes: x86 has no byte shift), bits 0 and 1 of each
+  // byte are still that byte's own, and move to bit 4 below. Recomputing the
+  // shift from h each step measured faster than carrying a shifted copy.
+  const h0 = v128.load(p, 16), h1 = v128.load(p, 32);
   let acc = i32x4.splat(0);
   for (let k = 0; k < 4; k++) {
     const q = p + 48 + (<usize>k << 5);
     const ak = a + (<usize>k << 6);
     const q0 = v128.load(q), q1 = v128.load(q, 16);
     const sc = k < 2 ? scLo >> (<u32>k << 4) : scHi >> (<u32>(k - 2) << 4);
-    // x86 has no byte shift: shift 16-bit lanes, then mask each byte
-    const lo0 = v128.or(v128.and(q0, m4), v128.and(i16x8.shl(h0, 4), bit4));
-    const lo1 = v128.or(v128.and(q1, m4), v128.and(i16x8.shl(h1, 4), bit4));
-    const hi0 = v128.or(v128.and(i16x8.shr_u(q0, 4), m4), v128.and(i16x8.shl(h0, 3), bit4));
-    const hi1 = v128.or(v128.and(i16x8.shr_u(q1, 4), m4), v128.and(i16x8.shl(h1, 3), bit4));
-    h0 = i16x8.shr_u(h0, 2);
-    h1 = i16x8.shr_u(h1, 2);
+    const hk0 = i16x8.shr_u(h0, k << 1), hk1 = i16x8.shr_u(h1, k << 1);
+    const lo0 = v128.or(v128.and(q0, m4), v128.and(i16x8.shl(hk0, 4), bit4));
+    const lo1 = v128.or(v128.and(q1, m4), v128.and(i16x8.shl(hk1, 4), bit4));
+    const hi0 = v128.or(v128.and(i16x8.shr_u(q0, 4), m4), v128.and(i16x8.shl(hk0, 3), bit4));
+    const hi1 = v128.or(v128.and(i16x8.shr_u(q1, 4), m4), v128.and(i16x8.shl(hk1, 3), bit4));
     const sLo = dot32U7(v128.load(ak), v128.load(ak, 16), lo0, lo1, relaxed);
     const sHi = dot32U7(v128.load(ak, 32), v128.load(ak, 48), hi0, hi1, relaxed);
     acc = i32x4.add(acc, i32x4.dot_i16x8_s(sLo, i16x8.splat(<i16>(sc & 0xff))));
