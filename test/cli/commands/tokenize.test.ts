@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main.js';
 import { referencePath } from '../../helpers/reference.js';
-import { npmTokenizerJson, vocabGguf } from '../../helpers/tokenizer-fixtures.js';
+import { npmTokenizerGguf, npmTokenizerJson, vocabGguf } from '../../helpers/tokenizer-fixtures.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -50,10 +50,9 @@ t.test('--text-file is read byte for byte (a BOM and the final newline are text)
   t.ok(JSON.parse(r.out).tokens.includes(13), 'the newline is a token');
 });
 
-t.test('--special turns special-token text into control tokens', async (t) => {
-  const json = npmTokenizerJson('qwen3');
-  const on = JSON.parse((await run(['-m', json, '--text', '<|im_start|>user', '--special', '--json'])).out).tokens;
-  const off = JSON.parse((await run(['-m', json, '--text', '<|im_start|>user', '--json'])).out).tokens;
+t.test('--special turns special-token text into control tokens (MODEL may be a tokenizer.json)', async (t) => {
+  const on = JSON.parse((await run(['-m', npmTokenizerJson('qwen3'), '--text', '<|im_start|>user', '--special', '--json'])).out).tokens;
+  const off = JSON.parse((await run(['-m', npmTokenizerGguf('qwen3'), '--text', '<|im_start|>user', '--json'])).out).tokens;
   t.same(on, [151644, 872]);
   t.notOk(off.includes(151644));
 });

@@ -11,10 +11,12 @@ import { createTokenizer } from '../../../src/engine/tokenizer/tokenizer.js';
 import { npmTokenizerJson, tokenizerVectors, vocabGguf } from '../../helpers/tokenizer-fixtures.js';
 
 const items = (kv: unknown) => (kv as { value: GgufArrayValue }).value.items;
+// one conversion of the Qwen tokenizer, shared by the tests below
+const qwen = convertHfTokenizer(npmTokenizerJson('qwen3'));
 
 t.test('Qwen (Qwen2.5/Qwen3 BPE)', async (t) => {
   const path = npmTokenizerJson('qwen3');
-  const { metadata: m, preSource } = convertHfTokenizer(path);
+  const { metadata: m, preSource } = qwen;
   t.same([...m.keys()].slice(0, 5), ['tokenizer.ggml.model', 'tokenizer.ggml.pre', 'tokenizer.ggml.tokens', 'tokenizer.ggml.token_type', 'tokenizer.ggml.merges'], 'llama.cpp\'s key order');
   t.equal(m.get('tokenizer.ggml.model')!.value, 'gpt2');
   t.equal(m.get('tokenizer.ggml.pre')!.value, 'qwen2');
@@ -72,7 +74,7 @@ t.test('config.json beside tokenizer.json: vocab_size pads with [PADn] and fills
 t.test('converted metadata survives a GGUF write and read, and tokenizes the same', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nibble-hf-'));
   const file = join(dir, 'vocab.gguf');
-  const m = loadVocabMetadata(npmTokenizerJson('qwen3'));
+  const m = qwen.metadata;
   writeGguf(file, { metadata: m, tensors: [] });
   const back = loadVocabMetadata(file);
   t.same([...back.keys()], [...m.keys()]);

@@ -3,15 +3,14 @@
 import t from 'tap';
 import { readGguf } from '../../../src/engine/gguf/reader.js';
 import { GgufType, type GgufKV } from '../../../src/engine/gguf/value-types.js';
-import { convertHfTokenizer } from '../../../src/engine/tokenizer/hf-vocab.js';
 import { TokenizerError } from '../../../src/engine/tokenizer/errors.js';
 import { createTokenizer } from '../../../src/engine/tokenizer/tokenizer.js';
 import { referencePath } from '../../helpers/reference.js';
-import { ggufTokenizer, npmTokenizerJson, vocabGguf } from '../../helpers/tokenizer-fixtures.js';
+import { ggufTokenizer, npmTokenizerMetadata, vocabGguf } from '../../helpers/tokenizer-fixtures.js';
 
-const qwenMeta = convertHfTokenizer(npmTokenizerJson('qwen3')).metadata;
+const qwenMeta = npmTokenizerMetadata('qwen3');
 const qwen = createTokenizer(qwenMeta);
-const llama31Meta = convertHfTokenizer(npmTokenizerJson('llama3_1')).metadata;
+const llama31Meta = npmTokenizerMetadata('llama3_1');
 const llama31 = createTokenizer(llama31Meta);
 const phi3Meta = readGguf(vocabGguf('phi-3')).metadata;
 const phi3 = createTokenizer(phi3Meta);
