@@ -4,8 +4,9 @@
 //   english: the English prompts of reference/prompts.json, repeated;
 //   mixed:   llama.cpp's tokenizer test strings (vocab/*.inp: CJK, Cyrillic,
 //            Khmer, emoji, whitespace runs, digits), repeated.
-// Each run uses a fresh tokenizer (its word cache starts empty); the median
-// of --runs runs is reported. Decode speed is measured on the tokens of the
+// After one warm-up pass (so the JIT has compiled the hot loops), each run
+// uses a fresh tokenizer whose word cache starts empty; the median of --runs
+// runs is reported. Decode speed is measured on the tokens of the
 // mixed text. Reads dist/, so run `npm run build` first.
 //
 //   node scripts/bench-tokenizer.mjs [--runs N] [--json]
@@ -61,6 +62,9 @@ for (const [name, load] of sources) {
   let t0 = performance.now();
   const meta = load();
   const readMs = performance.now() - t0;
+  const warm = createTokenizer(meta);
+  warm.encode(english.slice(0, 65536), { addSpecial: false });
+  warm.decode(warm.encode(mixed.slice(0, 65536), { addSpecial: false }));
   const buildMs = [];
   const enc = { english: [], mixed: [] };
   const tokens = {};

