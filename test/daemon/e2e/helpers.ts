@@ -78,7 +78,8 @@ export class Asker {
       let json: Record<string, any>;
       try { json = JSON.parse(payload.toString()); } catch { return; }
       if (typeof json.delta === 'string') this.pieces.set(json.id, (this.pieces.get(json.id) ?? '') + json.delta);
-      else this.answers.push({ topic, json, correlation: packet.properties?.correlationData });
+      // Answers carry an id and a text or an error (the state topic's JSON does not).
+      else if (typeof json.id === 'string' && ('text' in json || 'error' in json)) this.answers.push({ topic, json, correlation: packet.properties?.correlationData });
     });
   }
 
