@@ -12,6 +12,8 @@ const utf8 = new TextEncoder();
 /** A heap key holds rank * 2^32 + left symbol index; both stay exact in a double. */
 const LEFT_SPAN = 2 ** 32;
 const WORD_CACHE_LIMIT = 100_000;
+/** Longer words are rare and would only bloat the cache. */
+const CACHED_WORD_MAX = 256;
 
 /** (left id, right id) -> merge rank, linear probing; -1 marks an empty slot. */
 class PairTable {
@@ -94,8 +96,10 @@ export class BpeEncoder {
       let ids = this.cache.get(word);
       if (ids === undefined) {
         ids = this.encodeWord(word);
-        if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
-        this.cache.set(word, ids);
+        if (word.length <= CACHED_WORD_MAX) {
+          if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
+          this.cache.set(word, ids);
+        }
       }
       for (let i = 0; i < ids.length; i++) out.push(ids[i]);
     }

@@ -8,6 +8,8 @@ import type { Vocab } from './vocab.js';
 
 const utf8 = new TextEncoder();
 const WORD_CACHE_LIMIT = 100_000;
+/** Longer words are rare and would only bloat the cache. */
+const CACHED_WORD_MAX = 256;
 const SPACE = '\u2581';
 
 export class SpmEncoder {
@@ -58,8 +60,10 @@ export class SpmEncoder {
       if (ids === undefined) {
         ids = [];
         this.encodeRun(word, ids);
-        if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
-        this.cache.set(word, ids);
+        if (word.length <= CACHED_WORD_MAX) {
+          if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
+          this.cache.set(word, ids);
+        }
       }
       for (let k = 0; k < ids.length; k++) out.push(ids[k]);
     }
