@@ -103,7 +103,7 @@ t.test('every weight type loads in llama.cpp, generates, and matches its F32 twi
     // matmul, so the twin is close, not equal (measured 0.001-0.05); a
     // layout error is far (measured: swapping two bytes of every Q4_0 block,
     // the nibbles of one Q4_K run or two Q6_K high-bit pairs gave 0.85-0.99)
-    t.ok(tv < 0.08, `${type}: llama.cpp on the file vs on its F32 twin, total variation ${tv.toFixed(4)}`);
+    t.ok(tv < 0.1, `${type}: llama.cpp on the file vs on its F32 twin, total variation ${tv.toFixed(4)}`);
   }
   // the control: another seed is a different model, far away
   const other = await peerGenerate(await make('other-seed', reduced, 'Q8_0', 8), prompt, 4);
