@@ -8,6 +8,7 @@ import { logCommand } from './commands/log.js';
 import { pullCommand } from './commands/pull.js';
 import { runCommand } from './commands/run.js';
 import { evalCommand } from './commands/eval.js';
+import { benchCommand } from './commands/bench.js';
 
 /** Every CLI command, by name. */
 export const commands: Record<string, Command> = {
@@ -20,4 +21,5 @@ export const commands: Record<string, Command> = {
   pull: pullCommand,
   run: runCommand,
   eval: evalCommand,
+  bench: benchCommand,
 };

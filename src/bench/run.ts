@@ -1,0 +1,226 @@
+// npm run bench: nibble against native llama.cpp (node-llama-cpp) on the same
+// synthetic models of real shapes, at 1 thread and at all cores, under each
+// Node asked for (default: this one and Node 24, for the SIMD128 and the
+// relaxed kernel builds). Each measurement is a fresh child process (load,
+// one warm-up, the measured run), so load time and peak RSS are per run; the
+// engines alternate within every repetition, in a rotating order, so a
+// change in the machine's load hits them alike. See docs/bench/README.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chartSvg } from './chart.js';
+import { BusyMeter, machineInfo } from './machine.js';
+import { ensureModel, SHAPES, TYPES, type BenchModel } from './models.js';
+import { nibbleBin, repoRoot } from './paths.js';
+import { peerEntry, PEER_VERSION } from './peer.js';
+import { summarize, type Cell, type Row, type Sample } from './summary.js';
+import { markdownTable, textTable } from './table.js';
+
+interface NodeBin { label: string; bin: string; version: string }
+interface Bandwidth { node: string; threads: number; gb_s: number; when: 'start' | 'end' }
+
+const USAGE = `usage: npm run bench -- [--models a,b] [--types Q4_0,Q8_0,Q4_K_M] [--threads 1,2]
+       [--nodes 20,24] [-r 3] [-p 64] [-n 32] [--quick] [--out DIR] [--busy 0.15] [--no-peer]
+
+  Defaults: models ${SHAPES.join(',')}; types ${TYPES.join(',')}; threads 1 and
+  all cores; nodes: this Node and 24; 3 processes per engine and figure.
+  --quick: smollm2-135m Q4_0, 1 thread, 1 repetition.
+  Results go to docs/bench/ for the full matrix, else to .cache/bench-results/
+  (or --out DIR): results-<node>.json, chart.svg (and chart.png), results.md.`;
+
+const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      models: { type: 'string' }, types: { type: 'string' }, threads: { type: 'string' }, nodes: { type: 'string' },
+      repetitions: { type: 'string', short: 'r' }, 'n-prompt': { type: 'string', short: 'p' }, 'n-gen': { type: 'string', short: 'n' },
+      quick: { type: 'boolean' }, out: { type: 'string' }, busy: { type: 'string' }, 'no-peer': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) { process.stdout.write(USAGE + '\n'); return 0; }
+  const quick = Boolean(values.quick);
+  const shapes = list(values.models) ?? (quick ? ['smollm2-135m'] : [...SHAPES]);
+  const types = list(values.types) ?? (quick ? ['Q4_0'] : [...TYPES]);
+  const cores = availableParallelism();
+  const threads = (list(values.threads)?.map(Number) ?? (quick ? [1] : [...new Set([1, cores])]));
+  const reps = Number(values.repetitions ?? (quick ? 1 : 3));
+  const p = Number(values['n-prompt'] ?? 64);
+  const n = Number(values['n-gen'] ?? 32);
+  const busyLimit = Number(values.busy ?? 0.15);
+  for (const s of shapes) if (!(SHAPES as readonly string[]).includes(s)) throw new Error(`unknown model shape ${s} (one of ${SHAPES.join(', ')})`);
+  for (const t of types) if (!(TYPES as readonly string[]).includes(t)) throw new Error(`unknown type ${t} (one of ${TYPES.join(', ')})`);
+  if (threads.some((t) => !Number.isInteger(t) || t < 1) || !(reps >= 1) || !(p >= 0) || !(n >= 0)) throw new Error('bad --threads, -r, -p or -n');
+  const full = !values.models && !values.types && !values.threads && !quick && !values.nodes;
+  const outDir = values.out ?? join(repoRoot, full ? 'docs/bench' : '.cache/bench-results');
+  const nodes = resolveNodes(list(values.nodes) ?? [String(process.versions.node.split('.')[0]), '24']);
+  const peer = !values['no-peer'];
+  if (peer && !existsSync(peerEntry)) {
+    process.stderr.write('bench: installing node-llama-cpp into .cache/peer (scripts/peer/install.sh)\n');
+    const r = spawnSync('bash', [join(repoRoot, 'scripts', 'peer', 'install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0 || !existsSync(peerEntry)) throw new Error('node-llama-cpp install failed');
+  }
+
+  const machine = machineInfo();
+  process.stderr.write(`bench: ${machine.cpu}, ${machine.cores} cores; nodes ${nodes.map((x) => x.version).join(', ')}; ` +
+    `${shapes.length} shapes x ${types.length} types x threads ${threads.join(',')} x ${reps} reps; out ${outDir}\n`);
+
+  const models: BenchModel[] = [];
+  for (const s of shapes) for (const t of types) models.push(ensureModel(s, t));
+
+  const bandwidth: Bandwidth[] = [];
+  measureBandwidth(nodes, threads, 'start', bandwidth);
+
+  const cells: Cell[] = [];
+  const started = new Date().toISOString();
+  const write = (final: boolean) => writeResults(outDir, { started, final, machine, nodes, threads, reps, p, n, busyLimit, models, bandwidth, cells });
+  for (const m of models) {
+    for (const t of threads) {
+      const cell: Cell = { shape: m.shape, type: m.type, threads: t, model: m, samples: [] };
+      cells.push(cell);
+      const engines: Array<{ engine: Sample['engine']; node: NodeBin }> = [
+        ...(peer ? [{ engine: 'llama.cpp' as const, node: nodes[0]! }] : []),
+        ...nodes.map((node) => ({ engine: 'nibble' as const, node })),
+      ];
+      for (let rep = 0; rep < reps; rep++) {
+        for (let k = 0; k < engines.length; k++) {
+          const e = engines[(k + rep) % engines.length]!;
+          const s = measure(e.engine, e.node, m, t, p, n, rep);
+          cell.samples.push(s);
+          logSample(m, t, s, busyLimit);
+        }
+      }
+      write(false);
+    }
+  }
+  measureBandwidth(nodes, threads, 'end', bandwidth);
+  const rows = write(true);
+  process.stdout.write('\n' + textTable(rows));
+  const busy = rows.filter((r) => r.busy).length;
+  if (busy > 0) process.stdout.write(`\nWARNING: ${busy} of ${rows.length} rows ran while other processes used more than ${busyLimit} cores: those figures are not trustworthy; rerun on a quiet machine.\n`);
+  process.stdout.write(`\nread bandwidth (WASM read loop, best), GB/s: ${bestBandwidthLine(bandwidth)}\n`);
+  process.stdout.write(`wrote ${outDir}/results-<node>.json, chart.svg, results.md\n`);
+  return 0;
+}
+
+/** Node binaries by major version; Node 24 is fetched into .cache/ by scripts/fetch-node.sh when missing. */
+function resolveNodes(majors: string[]): NodeBin[] {
+  const out: NodeBin[] = [];
+  for (const major of [...new Set(majors)]) {
+    let bin: string;
+    if (process.versions.node.split('.')[0] === major) bin = process.execPath;
+    else {
+      const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+      const r = spawnSync('bash', [join(repoRoot, 'scripts', 'fetch-node.sh'), arch, major], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      bin = r.stdout.trim().split('\n').pop() ?? '';
+      if (r.status !== 0 || !existsSync(bin)) throw new Error(`cannot get Node ${major} (scripts/fetch-node.sh ${arch} ${major} failed)`);
+    }
+    const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    out.push({ label: `node${major}`, bin, version });
+  }
+  return out;
+}
+
+function lastJson(stdout: string): unknown {
+  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) throw new Error('no JSON on stdout');
+  return JSON.parse(line);
+}
+
+function measure(engine: Sample['engine'], node: NodeBin, m: BenchModel, threads: number, p: number, n: number, rep: number): Sample {
+  const args = engine === 'nibble'
+    ? [nibbleBin, 'bench', '-m', m.path, '-t', String(threads), '-p', String(p), '-n', String(n), '-r', '1', '--json']
+    : [join(repoRoot, 'dist', 'bench', 'peer-main.js'), '-m', m.path, '-t', String(threads), '-p', String(p), '-n', String(n), '-r', '1'];
+  const meter = new BusyMeter();
+  meter.start();
+  const t0 = performance.now();
+  const r = spawnSync(node.bin, args, { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 30 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const wall = performance.now() - t0;
+  try {
+    if (r.status !== 0) throw new Error(`exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+    const result = lastJson(r.stdout) as Sample['result'] & { cpu_ms: number };
+    return { engine, node: node.label, rep, wall_ms: wall, busy: meter.end(result.cpu_ms), result };
+  } catch (err) {
+    return { engine, node: node.label, rep, wall_ms: wall, busy: meter.end(undefined), error: (err as Error).message };
+  }
+}
+
+function logSample(m: BenchModel, t: number, s: Sample, busyLimit: number): void {
+  const head = `${m.shape} ${m.type} t${t} ${s.engine.padEnd(9)} ${s.node} rep ${s.rep + 1}:`;
+  if (!s.result) { process.stderr.write(`bench: ${head} FAILED ${s.error}\n`); return; }
+  const r = s.result;
+  const f = s.busy.foreign_cores;
+  const warn = f !== null && f > busyLimit ? `  BUSY (other processes ${f.toFixed(2)} cores)` : '';
+  process.stderr.write(`bench: ${head} load ${r.load_ms.toFixed(0)} ms, pp ${r.pp_tok_s?.toFixed(1)}, tg ${r.tg_tok_s?.toFixed(1)} tok/s, ` +
+    `RSS ${r.rss_mb.toFixed(0)} MiB, load avg ${s.busy.load_start.toFixed(2)}, foreign ${f === null ? '?' : f.toFixed(2)}${warn}\n`);
+}
+
+function measureBandwidth(nodes: NodeBin[], threads: number[], when: Bandwidth['when'], into: Bandwidth[]): void {
+  for (const node of nodes) {
+    const r = spawnSync(node.bin, [join(repoRoot, 'dist', 'bench', 'bandwidth-main.js'), ...threads.map(String)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) { process.stderr.write(`bench: bandwidth under ${node.label} failed\n`); continue; }
+    for (const line of r.stdout.trim().split('\n')) {
+      const b = JSON.parse(line) as { threads: number; gb_s: number };
+      into.push({ node: node.label, threads: b.threads, gb_s: b.gb_s, when });
+      process.stderr.write(`bench: read bandwidth ${node.label} ${b.threads} thread(s): ${b.gb_s.toFixed(1)} GB/s (${when})\n`);
+    }
+  }
+}
+
+function bestBandwidth(bw: Bandwidth[], node: string, threads: number): number | null {
+  const v = bw.filter((b) => b.node === node && b.threads === threads).map((b) => b.gb_s);
+  return v.length ? Math.max(...v) : null;
+}
+
+function bestBandwidthLine(bw: Bandwidth[]): string {
+  const keys = [...new Set(bw.map((b) => `${b.node}|${b.threads}`))];
+  return keys.map((k) => { const [node, t] = k.split('|'); return `${node} ${t}T ${bestBandwidth(bw, node!, Number(t))!.toFixed(1)}`; }).join(', ');
+}
+
+interface RunRecord {
+  started: string; final: boolean; machine: ReturnType<typeof machineInfo>; nodes: NodeBin[]; threads: number[]; reps: number;
+  p: number; n: number; busyLimit: number; models: BenchModel[]; bandwidth: Bandwidth[]; cells: Cell[];
+}
+
+function writeResults(outDir: string, run: RunRecord): Row[] {
+  mkdirSync(outDir, { recursive: true });
+  const rows = summarize(run.cells, (node, t) => bestBandwidth(run.bandwidth, node, t), run.busyLimit);
+  const rel = (path: string) => path.startsWith(repoRoot + '/') ? path.slice(repoRoot.length + 1) : path;
+  for (const node of run.nodes) {
+    const doc = {
+      command: 'npm run bench', started: run.started, finished: run.final ? new Date().toISOString() : null,
+      machine: run.machine, node: node.version, peer: `node-llama-cpp ${PEER_VERSION}`,
+      settings: { n_prompt: run.p, n_gen: run.n, processes_per_figure: run.reps, threads: run.threads, busy_limit_cores: run.busyLimit, flash_attention: false, kv_cache: 'f16' },
+      bandwidth: run.bandwidth.filter((b) => b.node === node.label),
+      models: run.models.map((m) => ({ ...m, path: rel(m.path) })),
+      rows: rows.filter((r) => r.node === node.label),
+      samples: run.cells.flatMap((c) => c.samples.filter((s) => s.engine === 'llama.cpp' || s.node === node.label)
+        .map((s) => ({ shape: c.shape, type: c.type, threads: c.threads, ...s, result: s.result ? { ...s.result, model: rel(s.result.model) } : undefined }))),
+    };
+    writeFileSync(join(outDir, `results-${node.label}.json`), JSON.stringify(doc, null, 1) + '\n');
+  }
+  if (run.final) {
+    const subtitle = `${run.machine.cpu}, ${run.machine.cores} vCPUs; ${run.nodes.map((x) => `Node ${x.version}`).join(', ')}; node-llama-cpp ${PEER_VERSION}; ` +
+      `synthetic models of real shapes; median of ${run.reps} fresh processes each; ${run.started.slice(0, 16).replace('T', ' ')} UTC`;
+    const svg = chartSvg({ rows, title: 'nibble (WebAssembly) beside native llama.cpp, tokens/s', subtitle });
+    writeFileSync(join(outDir, 'chart.svg'), svg);
+    // PNG only where librsvg's rsvg-convert is installed (apt-get install librsvg2-bin); the SVG is the chart.
+    const png = spawnSync('rsvg-convert', ['-z', '1.5', '-o', join(outDir, 'chart.png'), join(outDir, 'chart.svg')], { stdio: 'ignore' });
+    if (png.status !== 0) process.stderr.write('bench: no chart.png (needs rsvg-convert: apt-get install librsvg2-bin)\n');
+    const bw = bestBandwidthLine(run.bandwidth);
+    writeFileSync(join(outDir, 'results.md'),
+      `Measured ${run.started.slice(0, 16).replace('T', ' ')} UTC on ${run.machine.cpu}, ${run.machine.cores} vCPUs; ` +
+      `${run.nodes.map((x) => `${x.label} = ${x.version}`).join(', ')}; read bandwidth (WASM loop, best) GB/s: ${bw}.\n\n` + markdownTable(rows));
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err: Error) => {
+    process.stderr.write(`bench: ${err.message}\n`);
+    process.exit(1);
+  });
+}
