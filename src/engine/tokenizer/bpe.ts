@@ -5,7 +5,7 @@
 // in an open-addressing hash table of typed arrays: loading 280k merges and
 // looking pairs up allocate nothing per merge.
 import { BYTE_TO_CHAR } from './byte-level.js';
-import { splitWords } from './pre-tokenizers.js';
+import { forEachWord } from './pre-tokenizers.js';
 import type { Vocab } from './vocab.js';
 
 const utf8 = new TextEncoder();
@@ -91,8 +91,7 @@ export class BpeEncoder {
 
   /** Tokens of a run of ordinary text (no special tokens in it), appended to out. */
   encode(text: string, out: number[]): void {
-    const pre = this.vocab.pre!;
-    for (const word of splitWords(text, pre.regexes)) {
+    forEachWord(text, this.vocab.pre!.regexes, (word) => {
       let ids = this.cache.get(word);
       if (ids === undefined) {
         ids = this.encodeWord(word);
@@ -102,7 +101,7 @@ export class BpeEncoder {
         }
       }
       for (let i = 0; i < ids.length; i++) out.push(ids[i]);
-    }
+    });
   }
 
   private encodeWord(word: string): number[] {

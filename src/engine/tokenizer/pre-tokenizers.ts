@@ -156,28 +156,35 @@ export function knownPreTokenizers(): string[] {
 
 /** Cuts text into words with the regexes in turn, keeping unmatched text as words. */
 export function splitWords(text: string, regexes: readonly RegExp[]): string[] {
-  let pieces = [text];
-  for (const re of regexes) {
-    const next: string[] = [];
-    for (const piece of pieces) {
-      re.lastIndex = 0;
-      let prev = 0;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(piece)) !== null) {
-        const at = m.index;
-        const len = m[0].length;
-        if (len === 0) {
-          // An empty match cuts nothing; step over one code point.
-          re.lastIndex = at + ((piece.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
-          continue;
-        }
-        if (at > prev) next.push(piece.slice(prev, at));
-        next.push(m[0]);
-        prev = at + len;
-      }
-      if (prev < piece.length) next.push(piece.slice(prev));
-    }
-    pieces = next;
+  const words: string[] = [];
+  forEachWord(text, regexes, (w) => { words.push(w); });
+  return words;
+}
+
+/** splitWords without the arrays: each word goes to visit, in order. */
+export function forEachWord(text: string, regexes: readonly RegExp[], visit: (word: string) => void, level = 0): void {
+  if (level === regexes.length) {
+    visit(text);
+    return;
   }
-  return pieces;
+  // each level keeps its own regex; lastIndex is saved around the recursion
+  const re = regexes[level];
+  re.lastIndex = 0;
+  let prev = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const at = m.index;
+    const len = m[0].length;
+    if (len === 0) {
+      // An empty match cuts nothing; step over one code point.
+      re.lastIndex = at + ((text.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
+      continue;
+    }
+    const resume = re.lastIndex;
+    if (at > prev) forEachWord(text.slice(prev, at), regexes, visit, level + 1);
+    forEachWord(m[0], regexes, visit, level + 1);
+    re.lastIndex = resume;
+    prev = at + len;
+  }
+  if (prev < text.length) forEachWord(prev === 0 ? text : text.slice(prev), regexes, visit, level + 1);
 }
