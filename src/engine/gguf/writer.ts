@@ -33,6 +33,11 @@ export function writeGguf(path: string, spec: GgufToWrite): void {
   const metadata = [...spec.metadata];
   const alignKv = metadata.find(([k]) => k === 'general.alignment');
   const alignment = alignKv ? Number(alignKv[1].value) : DEFAULT_ALIGNMENT;
+  // the same rule the reader enforces, so the writer never makes a file it would refuse
+  if (alignKv && (alignKv[1].type !== GgufType.U32 || !(alignment >= 8 && (alignment & (alignment - 1)) === 0))) {
+    throw new RangeError(`general.alignment must be a u32 power of two and a multiple of 8, not ${String(alignKv[1].value)}`);
+  }
+  if (spec.version !== undefined && spec.version !== 2 && spec.version !== 3) throw new RangeError(`GGUF version ${String(spec.version)} cannot be written (2 or 3)`);
   const header = new ByteSink();
   header.u32(GGUF_MAGIC);
   header.u32(spec.version ?? 3);

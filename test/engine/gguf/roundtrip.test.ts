@@ -143,4 +143,7 @@ t.test('the writer refuses data of the wrong size and impossible tensors', async
   t.throws(() => writeGguf(path, { metadata: [], tensors: [{ name: 'w', type: q4, dims: [33], data: () => new Uint8Array(0) }] }), /not a whole number of q4_0 blocks/);
   t.throws(() => writeGguf(path, { metadata: [], tensors: [{ name: 'x'.repeat(64), type: f32, dims: [1], data: () => new Uint8Array(4) }] }), /longer than 63 bytes/);
   t.throws(() => writeGguf(path, { metadata: [], tensors: [{ name: 'w', type: f32, dims: [1, 1, 1, 1, 1], data: () => new Uint8Array(4) }] }), /1 to 4 dimensions/);
+  for (const kv of [{ type: GgufType.U32, value: 24 }, { type: GgufType.U32, value: 4 }, { type: GgufType.U64, value: 32n }]) {
+    t.throws(() => writeGguf(path, { metadata: [['general.alignment', kv]], tensors: [] }), /general.alignment must be a u32 power of two/);
+  }
 });
