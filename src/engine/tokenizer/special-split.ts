@@ -17,12 +17,15 @@ function isCSpace(c: number): boolean {
 export class SpecialSplitter {
   /** First UTF-16 unit of a special token -> the tokens starting with it. */
   private readonly byFirst = new Map<number, number[]>();
+  /** 1 where a UTF-16 unit starts some special token: most text positions are rejected by one array read. */
+  private readonly isFirst = new Uint8Array(65536);
   private readonly order = new Map<number, number>();
 
   constructor(private readonly vocab: Vocab) {
     vocab.specialTokens.forEach((id, i) => {
       this.order.set(id, i);
       const c = vocab.tokens[id].charCodeAt(0);
+      this.isFirst[c] = 1;
       const list = this.byFirst.get(c);
       if (list) list.push(id);
       else this.byFirst.set(c, [id]);
@@ -42,7 +45,9 @@ export class SpecialSplitter {
     const found = new Set<number>();
     const { tokens, attrs } = this.vocab;
     for (let i = 0; i < text.length; i++) {
-      const list = this.byFirst.get(text.charCodeAt(i));
+      const c = text.charCodeAt(i);
+      if (this.isFirst[c] === 0) continue;
+      const list = this.byFirst.get(c);
       if (!list) continue;
       for (const id of list) {
         if (found.has(id)) continue;

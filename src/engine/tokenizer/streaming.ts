@@ -3,7 +3,9 @@
 // tokens, byte-level BPE pieces of CJK or emoji), so bytes are held until
 // the character is complete; a byte that can never be part of a valid
 // character comes out as U+FFFD, so no byte is silently dropped. The text
-// streamed out, once flushed, equals Tokenizer.decode of the same tokens.
+// streamed out, once flushed, equals Tokenizer.decode of the same tokens
+// (except that with removeSpecial a final EOS is not taken off: a stream
+// cannot know which token is the last; generation stops before printing EOS).
 import type { DecodeOptions, Tokenizer } from './tokenizer.js';
 import { cleanUpSpacesText } from './clean-spaces.js';
 
