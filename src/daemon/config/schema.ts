@@ -255,6 +255,10 @@ export const configSchema = {
           type: 'string', default: null, title: 'Device name',
           description: 'Name Home Assistant shows. Unset: "nibble <hostname>".',
         },
+        support_url: {
+          type: 'string', default: null, title: 'Support URL',
+          description: 'Address shown as the origin\'s support_url in Home Assistant (where you got nibble). Unset: left out.',
+        },
       },
     },
     fleet: {

@@ -19,6 +19,8 @@ export interface ExternalBrokerOptions {
   reconnectMaxMs: number;
   statusTopic: string;
   logger: Logger;
+  /** Called after each (re)connection, once the status is published (Home Assistant discovery announces itself then). */
+  onConnect?: () => void;
 }
 
 // MQTT 5 ends a session at disconnect unless it says otherwise; a week keeps
@@ -65,7 +67,8 @@ export class ExternalBrokerTransport implements Transport {
     };
     const client = mqtt.connect(o.url, clientOptions);
     this.client = client;
-    const inputs = new Set(subscriptions);
+    // A shared subscription ($share/<group>/<filter>) delivers messages under the plain topic.
+    const inputs = new Set(subscriptions.map((sub) => sub.replace(/^\$share\/[^/]+\//, '')));
 
     // MQTT.js calls this for every incoming PUBLISH, one at a time, and for
     // QoS 1 sends the PUBACK only after the callback: the commit happens first.
@@ -97,6 +100,7 @@ export class ExternalBrokerTransport implements Transport {
       client.options.reconnectPeriod = this.delay;
       o.logger.info(`connected to ${o.url} (MQTT ${o.protocolVersion === 5 ? '5' : '3.1.1'}, session ${connack.sessionPresent ? 'resumed' : 'new'})`);
       client.publish(o.statusTopic, 'online', { qos: 1, retain: true });
+      o.onConnect?.();
       client.subscribe(subscriptions, { qos: 1 }, (err) => {
         if (err) o.logger.error(`subscribing to ${subscriptions.join(', ')} failed: ${err.message}`);
       });

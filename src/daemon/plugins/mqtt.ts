@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DaemonState, EventBus } from '../bus.js';
 import type { Logger } from '../logger.js';
 import { answerPayload } from '../mqtt/answer.js';
+import { HomeAssistantDiscovery } from '../mqtt/discovery.js';
 import { ExternalBrokerTransport } from '../mqtt/client.js';
 import { EmbeddedBrokerTransport } from '../mqtt/embedded.js';
 import { parseAskPayload, parseCancelPayload, type AskLimits } from '../mqtt/payload.js';
@@ -11,6 +12,7 @@ import type { RequestQueue } from '../queue.js';
 import type { NewRequest, StoredRequest } from '../request.js';
 import type { RequestStore } from '../store/store.js';
 import type { NibbleConfig } from '../config/schema.js';
+import { presetRequest } from './gpio.js';
 import type { Plugin } from './plugin.js';
 
 export interface MqttPluginOptions {
@@ -42,6 +44,11 @@ export class MqttPlugin implements Plugin {
   private lastState = '';
   private pendingState: DaemonState | null = null;
   private started = false;
+  private discovery: HomeAssistantDiscovery | null = null;
+  /** <fleet base>/ask, when this appliance is part of a fleet. */
+  private fleetAsk: string | null = null;
+  /** Problems of other plugins shown in the state payload (e.g. "gpio": "unavailable: ..."). */
+  private notes: Record<string, string> = {};
 
   constructor(private readonly options: MqttPluginOptions) {}
 
@@ -62,13 +69,36 @@ export class MqttPlugin implements Plugin {
         username: m.username, password: m.password, ca: m.ca, cert: m.cert, key: m.key,
         rejectUnauthorized: m.reject_unauthorized, keepaliveS: m.keepalive_s,
         reconnectMinMs: m.reconnect_min_ms, reconnectMaxMs: m.reconnect_max_ms, statusTopic: topics.status, logger,
+        // Discovery is retained, but a broker without persistence forgets it on restart: announce on every connection.
+        onConnect: () => void this.discovery?.announce(),
       });
     this.unsubscribe.push(
       bus.on('request.piece', ({ request, text }) => this.streamPiece(request, text)),
       bus.on('request.finished', (row) => this.deliver(row)),
       bus.on('state', (state) => this.publishState(state)),
     );
-    await this.transport.start([topics.ask, topics.cancel], (msg) => this.onMessage(msg));
+    const subscriptions: string[] = [topics.ask, topics.cancel];
+    if (config.homeassistant.enabled && m.url !== null) {
+      this.discovery = new HomeAssistantDiscovery({
+        config, baseTopic: this.options.baseTopic, topics, logger,
+        publish: (topic, payload, opts) => this.transport!.publish(topic, payload, opts),
+        onPreset: () => this.runPreset(),
+      });
+      subscriptions.push(...this.discovery.subscriptions());
+    }
+    const fleet = config.fleet;
+    if (fleet.base_topic !== null) {
+      if (m.url === null || m.protocol_version !== 5) {
+        logger.warn('fleet: shared subscriptions need an external MQTT 5 broker (mqtt.url, mqtt.protocol_version 5); fleet.base_topic is ignored');
+      } else {
+        const fleetBase = fleet.base_topic.replace(/\/+$/, '');
+        this.fleetAsk = `${fleetBase}/ask`;
+        // The broker hands each message on the shared topic to one member of the group.
+        subscriptions.push(`$share/${fleet.group ?? 'nibble'}/${this.fleetAsk}`);
+        logger.info(`fleet: taking requests on ${this.fleetAsk} shared with group "${fleet.group}"`);
+      }
+    }
+    await this.transport.start(subscriptions, (msg) => this.onMessage(msg));
     this.started = true;
     logger.info(`mqtt: ${this.transport.address}, base topic ${this.options.baseTopic}`);
     if (this.pendingState) await this.publishState(this.pendingState);
@@ -96,6 +126,8 @@ export class MqttPlugin implements Plugin {
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     this.started = false;
+    this.discovery = null;
+    this.fleetAsk = null;
     await this.transport?.stop();
     this.transport = null;
   }
@@ -103,6 +135,7 @@ export class MqttPlugin implements Plugin {
   /** Runs inside the broker's publish path: whatever it stores is committed before the message is acknowledged. */
   private onMessage(msg: InboundMessage): void {
     const topics = this.topics!;
+    if (this.discovery?.handle(msg.topic, msg.payload)) return;
     if (msg.topic === topics.cancel) {
       const id = parseCancelPayload(msg.payload);
       if (id !== null) {
@@ -137,8 +170,25 @@ export class MqttPlugin implements Plugin {
       system: ask.system,
       params: ask.params,
       // MQTT 5's response topic wins over reply_to.
-      reply: { topic: msg.responseTopic ?? ask.replyTo, correlation },
+      // A fleet request without a route is answered on <fleet base>/answer.
+      reply: { topic: msg.responseTopic ?? ask.replyTo ?? (msg.topic === this.fleetAsk ? this.fleetAnswer() : null), correlation },
     });
+  }
+
+  private fleetAnswer(): string {
+    return `${this.fleetAsk!.slice(0, -'/ask'.length)}/answer`;
+  }
+
+  /** The Home Assistant button: the preset prompt, answered on <base>/answer like the text entity's asks. */
+  private runPreset(): void {
+    const row = this.options.queue.submit({ ...presetRequest(this.options.config, this.options.baseTopic, SOURCE, new Date()), reply: null });
+    this.options.logger.info(`homeassistant: preset button: request ${row.id} ${row.status === 'queued' ? 'queued' : `refused (${row.error?.code})`}`);
+  }
+
+  /** Shows another plugin's problem in the state payload (GPIO missing, for example). */
+  note(key: string, message: string): void {
+    this.notes[key] = message;
+    if (this.pendingState || this.lastState) void this.publishState(this.pendingState ?? JSON.parse(this.lastState) as DaemonState);
   }
 
   private async streamPiece(row: StoredRequest, text: string): Promise<void> {
@@ -147,7 +197,8 @@ export class MqttPlugin implements Plugin {
   }
 
   private async deliver(row: StoredRequest): Promise<void> {
-    if (row.source !== SOURCE || !this.transport) return;
+    // Other sources' answers (the button's) come here when they carry a topic.
+    if ((row.source !== SOURCE && !row.reply?.topic) || !this.transport) return;
     const topic = row.reply?.topic ?? this.topics!.answer;
     await this.transport.publish(topic, JSON.stringify(answerPayload(row)), { qos: 1, correlationData: correlationOf(row) });
     this.options.store.markDelivered(row.seq);
@@ -158,7 +209,7 @@ export class MqttPlugin implements Plugin {
       this.pendingState = state;
       return;
     }
-    const payload = JSON.stringify(state);
+    const payload = JSON.stringify({ ...state, ...this.notes });
     if (payload === this.lastState) return;
     this.lastState = payload;
     await this.transport.publish(this.topics!.state, payload, { qos: 1, retain: true });
