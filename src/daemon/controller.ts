@@ -5,8 +5,10 @@ import type { NibbleConfig } from './config/schema.js';
 import type { EngineFactory, InferenceEngine } from './engine-port.js';
 import type { Logger } from './logger.js';
 import { ensureModel } from './model-file.js';
+import { GpioPlugin } from './plugins/gpio.js';
 import { MqttPlugin } from './plugins/mqtt.js';
 import type { Plugin } from './plugins/plugin.js';
+import { SerialPlugin } from './plugins/serial.js';
 import { RequestQueue } from './queue.js';
 import { openStore, type RequestStore } from './store/store.js';
 import { SystemdNotifier } from './systemd.js';
@@ -65,6 +67,12 @@ export class Controller {
 
     if (config.mqtt.enabled) {
       this.plugins.push(new MqttPlugin({ config, baseTopic: paths.baseTopic, clientId: paths.clientId, bus, queue, store, logger }));
+    }
+    // Serial before GPIO, so a button answer routed to the serial line finds it listening.
+    if (config.serial.enabled) this.plugins.push(new SerialPlugin({ config, bus, queue, store, logger }));
+    if (config.gpio.enabled) {
+      const mqtt = this.plugins.find((p): p is MqttPlugin => p instanceof MqttPlugin);
+      this.plugins.push(new GpioPlugin({ config, baseTopic: paths.baseTopic, bus, queue, logger, onUnavailable: (m) => mqtt?.note('gpio', `unavailable: ${m}`) }));
     }
     for (const plugin of this.plugins) await this.startPlugin(plugin, PLUGIN_RETRY_MIN_MS);
 
