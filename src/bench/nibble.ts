@@ -2,7 +2,7 @@
 // once, one warm-up run, then `reps` runs. A run is pp (prefill of p tokens
 // from an empty cache, logits for the last one) and tg (n single-token decode
 // steps from an empty cache, logits for each). The context is p + n tokens,
-// as llama-bench sizes it.
+// as llama-bench sizes it, and the warm-up is its too: pp of p tokens, tg of 1.
 import { closeModel, loadModel, type Model } from '../engine/model/model.js';
 import { forward } from '../engine/model/forward.js';
 import { benchTokens, median } from './stats.js';
@@ -65,7 +65,8 @@ export async function benchNibble(path: string, o: BenchOptions): Promise<BenchR
     if (prof) instrumentOps(model.ops, prof);
     const prompt = benchTokens(o.p, model.config.nVocab);
     const gen = benchTokens(o.n, model.config.nVocab, 99);
-    runOnce(model, prompt, gen); // warm-up: compiles hot paths, touches every page once
+    // warm-up as llama-bench does it: the whole prompt, then one decode step
+    runOnce(model, prompt, gen.slice(0, 1));
     const pp: number[] = [];
     const tg: number[] = [];
     let profile: ProfileResult | undefined;

@@ -89,7 +89,7 @@ export async function benchPeer(path: string, o: PeerOptions): Promise<PeerResul
     const seq = ctx.getSequence();
     const prompt = benchTokens(o.p, o.nVocab);
     const gen = benchTokens(o.n, o.nVocab, 99);
-    await runOnce(seq, prompt, gen);
+    await runOnce(seq, prompt, gen.slice(0, 1)); // warm-up, as llama-bench: pp of p tokens, tg of 1
     const pp: number[] = [];
     const tg: number[] = [];
     for (let i = 0; i < o.reps; i++) {

@@ -6,7 +6,8 @@
 // engines alternate within every repetition, in a rotating order, so a
 // change in the machine's load hits them alike. See docs/bench/README.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,7 +55,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const s of shapes) if (!(SHAPES as readonly string[]).includes(s)) throw new Error(`unknown model shape ${s} (one of ${SHAPES.join(', ')})`);
   for (const t of types) if (!(TYPES as readonly string[]).includes(t)) throw new Error(`unknown type ${t} (one of ${TYPES.join(', ')})`);
   if (threads.some((t) => !Number.isInteger(t) || t < 1) || !(reps >= 1) || !(p >= 0) || !(n >= 0)) throw new Error('bad --threads, -r, -p or -n');
-  const full = !values.models && !values.types && !values.threads && !quick && !values.nodes;
+  // The whole matrix (in any order) goes to docs/bench; a subset must not overwrite it.
+  const everything = (asked: string[], all: readonly string[]) => asked.length === all.length && all.every((x) => asked.includes(x));
+  const full = !quick && everything(shapes, SHAPES) && everything(types, TYPES) && !values.threads && !values.nodes;
   const outDir = values.out ?? join(repoRoot, full ? 'docs/bench' : '.cache/bench-results');
   const nodes = resolveNodes(list(values.nodes) ?? [String(process.versions.node.split('.')[0]), '24']);
   const peer = !values['no-peer'];
@@ -180,6 +183,17 @@ function bestBandwidthLine(bw: Bandwidth[]): string {
   return keys.map((k) => { const [node, t] = k.split('|'); return `${node} ${t}T ${bestBandwidth(bw, node!, Number(t))!.toFixed(1)}`; }).join(', ');
 }
 
+/** The commit the run measured, whether the tree had changes, and the kernel modules' hashes (they are built, not committed). */
+function sourceVersion(): { commit: string; modified_files: number; kernels: Record<string, string> } {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const kernels: Record<string, string> = {};
+  for (const b of ['simd128', 'relaxed']) {
+    const f = join(repoRoot, 'kernels', 'build', `nibble-${b}.wasm`);
+    if (existsSync(f)) kernels[b] = createHash('sha256').update(readFileSync(f)).digest('hex').slice(0, 16);
+  }
+  return { commit: git(['rev-parse', 'HEAD']), modified_files: git(['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).length, kernels };
+}
+
 interface RunRecord {
   started: string; final: boolean; machine: ReturnType<typeof machineInfo>; nodes: NodeBin[]; threads: number[]; reps: number;
   p: number; n: number; busyLimit: number; models: BenchModel[]; bandwidth: Bandwidth[]; cells: Cell[];
@@ -192,7 +206,7 @@ function writeResults(outDir: string, run: RunRecord): Row[] {
   for (const node of run.nodes) {
     const doc = {
       command: 'npm run bench', started: run.started, finished: run.final ? new Date().toISOString() : null,
-      machine: run.machine, node: node.version, peer: `node-llama-cpp ${PEER_VERSION}`,
+      machine: run.machine, node: node.version, peer: `node-llama-cpp ${PEER_VERSION}`, source: sourceVersion(),
       settings: { n_prompt: run.p, n_gen: run.n, processes_per_figure: run.reps, threads: run.threads, busy_limit_cores: run.busyLimit, flash_attention: false, kv_cache: 'f16' },
       bandwidth: run.bandwidth.filter((b) => b.node === node.label),
       models: run.models.map((m) => ({ ...m, path: rel(m.path) })),
@@ -202,9 +216,11 @@ function writeResults(outDir: string, run: RunRecord): Row[] {
     };
     writeFileSync(join(outDir, `results-${node.label}.json`), JSON.stringify(doc, null, 1) + '\n');
   }
-  if (run.final) {
+  // The chart and the Markdown table after every cell too, so a run cut short still leaves them.
+  if (rows.length > 0) {
     const subtitle = `${run.machine.cpu}, ${run.machine.cores} vCPUs; ${run.nodes.map((x) => `Node ${x.version}`).join(', ')}; node-llama-cpp ${PEER_VERSION}; ` +
-      `synthetic models of real shapes; median of ${run.reps} fresh processes each; ${run.started.slice(0, 16).replace('T', ' ')} UTC`;
+      `synthetic models of real shapes; median of ${run.reps} fresh processes each; ${run.started.slice(0, 16).replace('T', ' ')} UTC` +
+      (run.final ? '' : ' (partial run)');
     const svg = chartSvg({ rows, title: 'nibble (WebAssembly) beside native llama.cpp, tokens/s', subtitle });
     writeFileSync(join(outDir, 'chart.svg'), svg);
     // PNG only where librsvg's rsvg-convert is installed (apt-get install librsvg2-bin); the SVG is the chart.
@@ -213,7 +229,8 @@ function writeResults(outDir: string, run: RunRecord): Row[] {
     const bw = bestBandwidthLine(run.bandwidth);
     writeFileSync(join(outDir, 'results.md'),
       `Measured ${run.started.slice(0, 16).replace('T', ' ')} UTC on ${run.machine.cpu}, ${run.machine.cores} vCPUs; ` +
-      `${run.nodes.map((x) => `${x.label} = ${x.version}`).join(', ')}; read bandwidth (WASM loop, best) GB/s: ${bw}.\n\n` + markdownTable(rows));
+      `${run.nodes.map((x) => `${x.label} = ${x.version}`).join(', ')}; read bandwidth (WASM loop, best) GB/s: ${bw}.` +
+      `${run.final ? '' : ' PARTIAL RUN.'}\n\n` + markdownTable(rows));
   }
   return rows;
 }
