@@ -1,0 +1,22 @@
+// Runs every kernel family test and the activation quantizer test in one
+// process: v8-tiers.test.ts and scripts/test-arm64.sh start this file under
+// other V8 flags and other Node binaries. Not a *.test.ts, so tap does not
+// run it twice. With NIBBLE_REQUIRE_RELAXED=1 it fails unless the relaxed
+// build runs here too, so a missing flag cannot silently skip half the checks.
+import t from 'tap';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { availableBuilds } from './harness.js';
+
+// Under qemu-user the whole suite takes minutes: no root timeout.
+t.setTimeout(0);
+const here = dirname(fileURLToPath(import.meta.url));
+if (process.env['NIBBLE_REQUIRE_RELAXED'] === '1') {
+  t.ok(availableBuilds().includes('relaxed'), `relaxed build runs under Node ${process.version} ${process.arch} ${process.execArgv.filter((a) => !a.startsWith('--import')).join(' ')}`);
+}
+const files = [
+  ...readdirSync(join(here, 'families')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(here, 'families', f)),
+  join(here, 'q8-act.test.ts'),
+];
+for (const f of files) await import(pathToFileURL(f).href);
