@@ -161,30 +161,56 @@ export function splitWords(text: string, regexes: readonly RegExp[]): string[] {
   return words;
 }
 
+/** White_Space code points outside ASCII; all are single UTF-16 units. */
+const NON_ASCII_WS = /[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/gu;
+
+/**
+ * llama.cpp matches the regexes against a copy of the text in which every
+ * non-ASCII whitespace character is replaced by \v (U+000B): such a
+ * character then matches \s but never an explicit range that contains it
+ * (U+3000 sits inside DeepSeek's "　-。" and "ࠀ-一" ranges). Words are still
+ * cut from the original text, at the same offsets.
+ */
+function maskWhitespace(text: string): string {
+  NON_ASCII_WS.lastIndex = 0;
+  return NON_ASCII_WS.test(text) ? text.replace(NON_ASCII_WS, '\v') : text;
+}
+
 /** splitWords without the arrays: each word goes to visit, in order. */
-export function forEachWord(text: string, regexes: readonly RegExp[], visit: (word: string) => void, level = 0): void {
+export function forEachWord(text: string, regexes: readonly RegExp[], visit: (word: string) => void): void {
+  const masked = maskWhitespace(text);
+  if (masked === text) splitLevel(text, text, regexes, visit, 0);
+  else splitLevel(text, masked, regexes, visit, 0);
+}
+
+function splitLevel(text: string, masked: string, regexes: readonly RegExp[], visit: (word: string) => void, level: number): void {
   if (level === regexes.length) {
     visit(text);
     return;
   }
+  const same = text === masked;
+  const cut = (from: number, to: number) => {
+    const t = from === 0 && to === text.length ? text : text.slice(from, to);
+    splitLevel(t, same ? t : masked.slice(from, to), regexes, visit, level + 1);
+  };
   // each level keeps its own regex; lastIndex is saved around the recursion
   const re = regexes[level];
   re.lastIndex = 0;
   let prev = 0;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
+  while ((m = re.exec(masked)) !== null) {
     const at = m.index;
     const len = m[0].length;
     if (len === 0) {
       // An empty match cuts nothing; step over one code point.
-      re.lastIndex = at + ((text.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
+      re.lastIndex = at + ((masked.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
       continue;
     }
     const resume = re.lastIndex;
-    if (at > prev) forEachWord(text.slice(prev, at), regexes, visit, level + 1);
-    forEachWord(m[0], regexes, visit, level + 1);
+    if (at > prev) cut(prev, at);
+    cut(at, at + len);
     re.lastIndex = resume;
     prev = at + len;
   }
-  if (prev < text.length) forEachWord(prev === 0 ? text : text.slice(prev), regexes, visit, level + 1);
+  if (prev < text.length) cut(prev, text.length);
 }
