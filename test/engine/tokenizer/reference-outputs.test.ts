@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { referencePath } from '../../helpers/reference.js';
 import { ggufTokenizer } from '../../helpers/tokenizer-fixtures.js';
 import type { Tokenizer } from '../../../src/engine/tokenizer/tokenizer.js';
+import { StreamingDetokenizer } from '../../../src/engine/tokenizer/streaming.js';
 
 interface ReferenceCase {
   id: string; prompt: string; prompt_tokens: number[]; bos_added: boolean; prompt_token_pieces: string[];
@@ -38,6 +39,8 @@ for (const file of files) {
       t.same(c.prompt_tokens.map((id) => tok.piece(id, true)), c.prompt_token_pieces, `${c.id}: prompt pieces`);
       t.same(c.steps.map((s) => tok.piece(s.token, true)), c.steps.map((s) => s.piece), `${c.id}: generated pieces`);
       t.equal(tok.decode(c.generated_tokens, { unparseSpecial: true }), c.generated_text, `${c.id}: generated text`);
+      const stream = new StreamingDetokenizer(tok, { unparseSpecial: true });
+      t.equal(c.generated_tokens.map((id) => stream.push(id)).join('') + stream.flush(), c.generated_text, `${c.id}: generated text, streamed`);
     }
   });
 }
