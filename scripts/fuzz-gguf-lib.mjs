@@ -210,7 +210,7 @@ export function runFuzz({ parse, isGgufError, seeds, cases, seed = 1, realFracti
   const prepared = seeds.map((s) => ({ ...s, map: fieldMap(s.bytes), work: Uint8Array.from(s.bytes) }));
   const real = prepared.filter((s) => s.real);
   const synth = prepared.filter((s) => !s.real);
-  const out = { cases: 0, parsed: 0, ggufError: 0, failures: [], maxCaseMs: 0, slowest: '', peakRssMb: 0, peakHeapMb: 0, ms: 0, byOp: {} };
+  const out = { cases: 0, parsed: 0, ggufError: 0, failures: [], maxCaseMs: 0, maxCaseCpuMs: 0, slowest: '', peakRssMb: 0, peakHeapMb: 0, ms: 0, byOp: {} };
   const t0 = performance.now();
   for (let c = 0; c < cases; c++) {
     const pool = real.length && (r.chance(realFraction) || !synth.length) ? real : synth;
@@ -228,6 +228,7 @@ export function runFuzz({ parse, isGgufError, seeds, cases, seed = 1, realFracti
       what = m.what;
     }
     const c0 = performance.now();
+    const u0 = process.cpuUsage();
     try {
       checkParsed(parse(bytes, `case-${c}`), bytes.length);
       out.parsed++;
@@ -239,7 +240,11 @@ export function runFuzz({ parse, isGgufError, seeds, cases, seed = 1, realFracti
       undo();
     }
     const dt = performance.now() - c0;
-    if (dt > out.maxCaseMs) { out.maxCaseMs = dt; out.slowest = `${s.name} ${what}`; }
+    const du = process.cpuUsage(u0);
+    const cpuMs = (du.user + du.system) / 1000;
+    out.maxCaseMs = Math.max(out.maxCaseMs, dt);
+    // CPU time, not wall time: on a shared machine a descheduled case is not a slow one
+    if (cpuMs > out.maxCaseCpuMs) { out.maxCaseCpuMs = cpuMs; out.slowest = `${s.name} ${what}`; }
     out.cases++;
     out.byOp[what.split('+')[0]] = (out.byOp[what.split('+')[0]] ?? 0) + 1;
     if ((c & 255) === 0 || c === cases - 1) {
