@@ -1,7 +1,7 @@
 // Starts a real mosquitto on a random loopback port for a test (mosquitto is
 // an apt package that .ci/run installs; it is not running as a service).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,16 +22,20 @@ export class Mosquitto {
   readonly conf: string;
   log = '';
 
-  constructor(readonly port: number) {
+  /** With `persistence`, sessions and queued messages survive a restart of the broker (saved on SIGTERM). */
+  constructor(readonly port: number, persistence = false) {
     const dir = mkdtempSync(join(tmpdir(), 'nibble-mosquitto-'));
+    // Started as root, mosquitto drops to its own user, which must be able to write the persistence file here.
+    chmodSync(dir, 0o777);
     this.conf = join(dir, 'mosquitto.conf');
-    writeFileSync(this.conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n`);
+    const store = persistence ? `persistence true\npersistence_location ${dir}/\n` : 'persistence false\n';
+    writeFileSync(this.conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${store}log_dest stderr\nlog_type error\nlog_type warning\n`);
   }
 
   get url(): string { return `mqtt://127.0.0.1:${this.port}`; }
 
-  static async start(port?: number): Promise<Mosquitto> {
-    const m = new Mosquitto(port ?? await freePort());
+  static async start(port?: number, persistence = false): Promise<Mosquitto> {
+    const m = new Mosquitto(port ?? await freePort(), persistence);
     await m.start();
     return m;
   }
