@@ -142,22 +142,20 @@ export class Tokenizer {
       first = 1;
     }
     if (options.removeSpecial && v.addEos && end > first && ids[end - 1] === v.ids.eos) end--;
-    const parts: Uint8Array[] = [];
+    const special = options.unparseSpecial ?? false;
+    // two passes over cached pieces: the length, then the bytes (a plain loop
+    // beats TypedArray.set for pieces of a few bytes)
     let total = 0;
-    for (let i = first; i < end; i++) {
-      let p = this.pieceBytes(ids[i], options.unparseSpecial ?? false);
-      if (removeSpace && p.length > 0 && p[0] === SPACE) p = p.subarray(1);
-      removeSpace = false;
-      parts.push(p);
-      total += p.length;
-    }
+    for (let i = first; i < end; i++) total += this.pieceBytes(ids[i], special).length;
     const bytes = new Uint8Array(total);
     let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
+    for (let i = first; i < end; i++) {
+      const p = this.pieceBytes(ids[i], special);
+      let j = removeSpace && p.length > 0 && p[0] === SPACE ? 1 : 0;
+      removeSpace = false;
+      for (; j < p.length; j++) bytes[at++] = p[j];
     }
-    return bytes;
+    return bytes.subarray(0, at);
   }
 
 }

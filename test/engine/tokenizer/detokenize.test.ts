@@ -28,6 +28,11 @@ t.test('gpt-2 decodes with clean_up_tokenization_spaces, as llama.cpp does for t
   t.equal(cleanUpSpacesText(" ' "), "'", 'a lone apostrophe between spaces');
   t.equal(cleanUpSpacesText("a 't b 'd c 'll"), "a 't b 'd c 'll", "'t 'd 'll keep their space");
   t.equal(cleanUpSpacesText(' ,'), ',', 'a leading space goes too');
+  // worked through llama.cpp's in-place loops by hand: the space a lone
+  // apostrophe swallows cannot start another " ' "
+  t.equal(cleanUpSpacesText(" ' ' "), "'' ");
+  t.equal(cleanUpSpacesText("a ' 's"), "a''s");
+  t.equal(cleanUpSpacesText("x 're y 've z 'd"), "x're y've z 'd");
 });
 
 t.test('SPM pieces: U+2581 is a space, <0xNN> is one byte, control tokens render only when asked', async (t) => {
