@@ -3,6 +3,7 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from '../helpers/in-process.js';
+import { cleanEnv, startCli } from '../helpers/run-cli.js';
 import { referencePath } from '../../helpers/reference.js';
 
 const model = referencePath('models', 'tiny-llama-bpe.Q4_0.gguf');
@@ -78,4 +79,21 @@ t.test('user mistakes are one line on stderr and exit 1', async (t) => {
     t.match(r.stderr, message);
     t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
   }
+});
+
+t.test('Ctrl-C during run stops generation cleanly and prints the timings', async (t) => {
+  const child = startCli(['run', '-m', model, '--prompt', 'Tell me everything', '-n', '100000', '--ignore-eos', '--threads', '1', '--ctx', '4096'], cleanEnv({}));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.length > 20 && !child.killed) { child.kill('SIGINT'); resolve(); }
+    });
+  });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  t.equal(code, 0, stderr);
+  t.match(stderr, /\[cancelled\] load \d+ ms \| prompt \d+ tokens, [\d.]+ tok\/s \| decode \d+ tokens/);
+  t.notMatch(stderr, /at .*\.ts:\d+/, 'no stack trace');
 });
