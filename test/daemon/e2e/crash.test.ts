@@ -71,5 +71,8 @@ t.test('kill -9 with requests queued and running, then restart', { skip }, async
   }
 
   await round('r', 'rerun', 6);
-  await round('i', 'interrupt', 5);
+  // The "interrupt" rule is the same path with one difference at recovery
+  // (store.test.ts and mqtt-embedded.test.ts cover it); run it here with
+  // NIBBLE_E2E_FULL=1 (it costs two more daemon starts).
+  if (process.env.NIBBLE_E2E_FULL === '1') await round('i', 'interrupt', 5);
 });
