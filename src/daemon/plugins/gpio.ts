@@ -75,6 +75,9 @@ export class GpioPlugin implements Plugin {
       this.reportUnavailable(err.message);
       return;
     }
+    // The controller starts plugins before it loads the model, so the state
+    // is "loading" now; later changes arrive as state events.
+    this.led?.show(statePattern.loading);
     const { bus } = this.options;
     this.unsubscribe.push(
       bus.on('state', (s) => this.led?.show(statePattern[s.state])),
