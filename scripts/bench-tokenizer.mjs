@@ -9,6 +9,9 @@
 // runs is reported. Decode speed is measured on the tokens of the
 // mixed text. Reads dist/, so run `npm run build` first.
 //
+// Speeds are given by wall time and by this process's CPU time (user+system,
+// process.cpuUsage): on a shared, busy machine the CPU figure is the steadier.
+//
 //   node scripts/bench-tokenizer.mjs [--runs N] [--json]
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -67,6 +70,7 @@ for (const [name, load] of sources) {
   warm.decode(warm.encode(mixed.slice(0, 65536), { addSpecial: false }));
   const buildMs = [];
   const enc = { english: [], mixed: [] };
+  const cpu = { english: [], mixed: [] };
   const tokens = {};
   for (let r = 0; r < runs; r++) {
     t0 = performance.now();
@@ -74,8 +78,11 @@ for (const [name, load] of sources) {
     buildMs.push(performance.now() - t0);
     for (const [what, text] of [['english', english], ['mixed', mixed]]) {
       t0 = performance.now();
+      const c0 = process.cpuUsage();
       const ids = tok.encode(text, { addSpecial: false });
       enc[what].push(performance.now() - t0);
+      const c1 = process.cpuUsage(c0);
+      cpu[what].push((c1.user + c1.system) / 1000);
       tokens[what] = ids.length;
       if (what === 'mixed' && r === runs - 1) {
         t0 = performance.now();
@@ -91,6 +98,8 @@ for (const [name, load] of sources) {
     build_ms: Math.round(median(buildMs)),
     english_mb_s: mbs(median(enc.english)),
     mixed_mb_s: mbs(median(enc.mixed)),
+    english_cpu_mb_s: mbs(median(cpu.english)),
+    mixed_cpu_mb_s: mbs(median(cpu.mixed)),
     decode_mb_s: mbs(enc.decode[0]),
     english_tokens: tokens.english,
     mixed_tokens: tokens.mixed,
@@ -98,7 +107,8 @@ for (const [name, load] of sources) {
   results.push(row);
   if (!values.json) {
     console.log(`${name.padEnd(42)} read ${String(row.read_ms).padStart(5)} ms  build ${String(row.build_ms).padStart(4)} ms  ` +
-      `english ${row.english_mb_s.toFixed(2).padStart(6)} MB/s  mixed ${row.mixed_mb_s.toFixed(2).padStart(6)} MB/s  decode ${row.decode_mb_s.toFixed(1).padStart(6)} MB/s`);
+      `english ${row.english_mb_s.toFixed(2).padStart(6)} (cpu ${row.english_cpu_mb_s.toFixed(2).padStart(6)}) MB/s  ` +
+      `mixed ${row.mixed_mb_s.toFixed(2).padStart(6)} (cpu ${row.mixed_cpu_mb_s.toFixed(2).padStart(6)}) MB/s  decode ${row.decode_mb_s.toFixed(1).padStart(6)} MB/s`);
   }
 }
 if (values.json) console.log(JSON.stringify({ input_bytes: MIB, runs, results }, null, 1));

@@ -189,10 +189,7 @@ function splitLevel(text: string, masked: string, regexes: readonly RegExp[], vi
     return;
   }
   const same = text === masked;
-  const cut = (from: number, to: number) => {
-    const t = from === 0 && to === text.length ? text : text.slice(from, to);
-    splitLevel(t, same ? t : masked.slice(from, to), regexes, visit, level + 1);
-  };
+  const last = level + 1 === regexes.length;
   // each level keeps its own regex; lastIndex is saved around the recursion
   const re = regexes[level];
   re.lastIndex = 0;
@@ -207,10 +204,20 @@ function splitLevel(text: string, masked: string, regexes: readonly RegExp[], vi
       continue;
     }
     const resume = re.lastIndex;
-    if (at > prev) cut(prev, at);
-    cut(at, at + len);
+    if (at > prev) {
+      const gap = text.slice(prev, at);
+      if (last) visit(gap);
+      else splitLevel(gap, same ? gap : masked.slice(prev, at), regexes, visit, level + 1);
+    }
+    const word = same ? m[0] : text.slice(at, at + len);
+    if (last) visit(word);
+    else splitLevel(word, same ? word : m[0], regexes, visit, level + 1);
     re.lastIndex = resume;
     prev = at + len;
   }
-  if (prev < text.length) cut(prev, text.length);
+  if (prev < text.length) {
+    const rest = prev === 0 ? text : text.slice(prev);
+    if (last) visit(rest);
+    else splitLevel(rest, same ? rest : masked.slice(prev), regexes, visit, level + 1);
+  }
 }
