@@ -3,7 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/daemon/store/store.js';
+import { createRequire } from 'node:module';
 import { cli } from './helpers/in-process.js';
+
+const nativeLoaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('better-sqlite3') || k.endsWith('.node'));
+
+t.test('the CLI (every command registered) loads no native add-on until a daemon command needs one', async (t) => {
+  t.same(nativeLoaded(), [], 'nothing native after importing the CLI and its commands');
+});
 
 t.test('nibble log reads NIBBLE_DATA_DIR: --json, --tail, text, errors', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'nibble-log-'));
@@ -17,6 +24,7 @@ t.test('nibble log reads NIBBLE_DATA_DIR: --json, --tail, text, errors', async (
     statuses.push(store.get(row.seq)!.status);
   }
   store.close();
+  t.ok(nativeLoaded().some((k) => k.includes('better-sqlite3')), 'opening the store is what loads better-sqlite3');
   const env = { NIBBLE_DATA_DIR: dataDir };
 
   const all = await cli(['log', '--json'], env);
