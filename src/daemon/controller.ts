@@ -5,6 +5,7 @@ import type { NibbleConfig } from './config/schema.js';
 import type { EngineFactory, InferenceEngine } from './engine-port.js';
 import type { Logger } from './logger.js';
 import { ensureModel } from './model-file.js';
+import { checkPluginSections } from './plugins/config-checks.js';
 import { GpioPlugin } from './plugins/gpio.js';
 import { MqttPlugin } from './plugins/mqtt.js';
 import type { Plugin } from './plugins/plugin.js';
@@ -48,6 +49,8 @@ export class Controller {
 
   async start(): Promise<void> {
     const { config, paths, logger } = this.options;
+    // Mistakes in the gpio/serial/homeassistant/fleet sections stop the start with one clear line.
+    for (const warning of checkPluginSections(config)) logger.warn(warning);
     this.notifier.status('starting');
     const dbPath = join(paths.dataDir, 'nibble.db');
     const store = await openStore(dbPath);
