@@ -4,6 +4,8 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { repoRoot } from '../../helpers/reference.js';
 import { cli } from '../../cli/helpers/in-process.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { openNotifySocket } from '../helpers/notify-socket.js';
@@ -46,6 +48,22 @@ t.test('nibble serve end to end (embedded broker)', { skip }, async (t) => {
     t.equal(answer.text, JSON.parse(ran.stdout).text, 'daemon answer = nibble run output');
     const plain = await cli(['ask', '--max-tokens', '6', '--temp', '0', 'The quick brown fox'], env2);
     t.equal(plain.stdout, `${answer.text}\n`, 'streamed text then newline');
+  });
+
+  await t.test('the README\'s daemon commands work as written (serve is this daemon, with NIBBLE_MODEL set to a synthetic model)', async (t) => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.split('\n## The daemon')[1];
+    t.ok(section, 'README has the daemon section');
+    const lines = section.split('\n').filter((l) => l.startsWith('    ./bin/nibble')).slice(0, 3).map((l) => l.replace(/#.*$/, '').trim());
+    t.same(lines.map((l) => l.split(' ')[1]), ['serve', 'ask', 'log']);
+    const words = (l: string) => [...l.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]).slice(1);
+    const env2 = { NIBBLE_BROKER_PORT: String(port), NIBBLE_BASE_TOPIC: base, NIBBLE_DATA_DIR: dataDir };
+    const ask = await cli(words(lines[1]), env2);
+    t.equal(ask.code, 0, ask.stderr);
+    t.ok(ask.stdout.trim().length > 0, 'an answer was printed');
+    const log = await cli(words(lines[2]), env2);
+    t.equal(log.code, 0, log.stderr);
+    t.match(log.stdout, /done\s+mqtt\s+\S+\s+"What is MQTT\?"/);
   });
 
   await t.test('100 requests from 10 concurrent clients: each answered once, to its asker, logged once', async (t) => {
@@ -108,7 +126,7 @@ t.test('nibble serve end to end (embedded broker)', { skip }, async (t) => {
     t.ok(sd().some((m) => m.includes('STOPPING=1')), 'STOPPING=1 sent');
     t.match(daemon.logs, /SIGTERM received[\s\S]*stopped/);
     const rows = await logJson(dataDir);
-    t.equal(rows.length, 109, '2 asks + 100 + 7 bad inputs');
+    t.equal(rows.length, 110, '3 asks + 100 + 7 bad inputs');
     t.notOk(rows.some((r) => r.status === 'queued' || r.status === 'running'));
   });
 });
