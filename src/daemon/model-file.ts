@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { defaultModel, type ResolvedPaths } from './config/resolve.js';
 import type { Logger } from './logger.js';
 
@@ -16,6 +16,24 @@ export class DaemonStartError extends Error {
  * point NIBBLE_MODEL at a local file.
  */
 export async function ensureModel(paths: ResolvedPaths, env: NodeJS.ProcessEnv, logger: Logger, onStatus: (s: string) => void, signal?: AbortSignal): Promise<string> {
+  const path = await findOrPull(paths, env, logger, onStatus, signal);
+  checkGgufMagic(path);
+  return path;
+}
+
+/** A file that is not GGUF at all gets a clear line here, before an engine is started for it. */
+function checkGgufMagic(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    const magic = Buffer.alloc(4);
+    const n = readSync(fd, magic, 0, 4, 0);
+    if (n < 4 || magic.toString('latin1') !== 'GGUF') throw new DaemonStartError(`model file ${path} is not a GGUF file (it does not start with "GGUF")`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function findOrPull(paths: ResolvedPaths, env: NodeJS.ProcessEnv, logger: Logger, onStatus: (s: string) => void, signal?: AbortSignal): Promise<string> {
   if (existsSync(paths.modelPath)) return paths.modelPath;
   if (!paths.modelIsDefault) {
     throw new DaemonStartError(`model file ${paths.modelPath} does not exist (set by NIBBLE_MODEL or engine.model)`);
