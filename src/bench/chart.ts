@@ -53,7 +53,7 @@ export function chartSvg({ rows, title, subtitle }: ChartInput): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   out.push(`<text x="${left}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`);
-  wrap(subtitle, Math.floor((width - left) / 5.4)).forEach((line, i) => {
+  wrap(subtitle, Math.floor((width - left - right) / 5.9)).forEach((line, i) => {
     out.push(`<text x="${left}" y="${38 + 13 * i}" font-size="10.5" fill="#444">${esc(line)}</text>`);
   });
   let lx = left;
