@@ -88,19 +88,6 @@ for (;;) {
 }
 `;
 
-const LOADER_FLAG = /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/;
-
-/** process.execArgv minus module loader flags (and their values when given as a separate argument). */
-function withoutLoaders(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const m = LOADER_FLAG.exec(argv[i]!);
-    if (m === null) out.push(argv[i]!);
-    else if (m[2] === '') i++;
-  }
-  return out;
-}
-
 export interface ThreadPoolOptions {
   /** Threads in all, the caller included (>= 1). */
   threads: number;
@@ -146,9 +133,11 @@ export class ThreadPool {
     for (let i = 1; i < threads; i++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        // The worker is plain JS: module loaders (a test runner's TypeScript
-        // hooks) would only slow its start; V8 flags are process-wide anyway.
-        execArgv: withoutLoaders(process.execArgv),
+        // The worker is plain JS and needs no per-worker Node options: module
+        // loaders (a test runner's TypeScript hooks) would only slow its
+        // start, and V8 flags (--experimental-wasm-relaxed-simd, tier flags),
+        // which a Worker refuses in execArgv, are process-wide anyway.
+        execArgv: [],
         workerData: { module, memory: memory.memory, ctrlPtr, index: i, spin, fnNames },
       });
       workers.push(w);

@@ -18,5 +18,6 @@ if (process.env['NIBBLE_REQUIRE_RELAXED'] === '1') {
 const files = [
   ...readdirSync(join(here, 'families')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(here, 'families', f)),
   join(here, 'q8-act.test.ts'),
+  join(here, 'pool-smoke.ts'),
 ];
 for (const f of files) await import(pathToFileURL(f).href);
