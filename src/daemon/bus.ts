@@ -21,6 +21,8 @@ export interface DaemonEvents {
   /** A request reached a final status (answered, refused, cancelled, interrupted): its answer is due. */
   'request.finished': StoredRequest;
   'state': DaemonState;
+  /** The engine died (its thread exited or stopped making progress): the daemon must restart. */
+  'engine.failed': { message: string };
 }
 
 type Listener<T> = (payload: T) => void | Promise<void>;

@@ -21,6 +21,8 @@ export interface ControllerOptions {
   logger: Logger;
   /** Provides the engine; called once the model file is there (the engine module loads lazily). */
   engineFactory: () => Promise<EngineFactory>;
+  /** Called when the daemon cannot go on (the engine died) and must stop with a failure exit code. */
+  onFatal: (reason: string) => void;
 }
 
 const RETENTION_EVERY_MS = 3600_000;
@@ -67,6 +69,10 @@ export class Controller {
     this.queue = queue;
     queue.restore(queued);
     bus.on('state', (s) => { if (!this.stopping) this.notifier.status(statusLine(s)); });
+    bus.on('engine.failed', ({ message }) => {
+      logger.error(`the engine died (${message}); stopping so that nibble is restarted (queued requests run after the restart)`);
+      this.options.onFatal(`engine failed: ${message}`);
+    });
 
     if (config.mqtt.enabled) {
       this.plugins.push(new MqttPlugin({ config, baseTopic: paths.baseTopic, clientId: paths.clientId, bus, queue, store, logger }));

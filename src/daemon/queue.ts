@@ -31,6 +31,7 @@ export class RequestQueue {
   private engine: InferenceEngine | null = null;
   private modelName: string | null = null;
   private accepting = true;
+  private engineDead = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
 
@@ -156,8 +157,20 @@ export class RequestQueue {
       if (err instanceof EngineRequestError) {
         outcome = { status: 'error', error: { code: err.code, message: err.message } };
       } else {
+        const message = err instanceof Error ? err.message : String(err);
         logger.error(`engine failed on request ${started.id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-        outcome = { status: 'error', error: { code: 'engine_error', message: `the engine failed: ${err instanceof Error ? err.message : String(err)}` } };
+        if (!this.engine!.isAlive()) {
+          // Not this request's fault, unless it already took an engine down
+          // once: it runs again after the restart that the daemon now needs.
+          this.accepting = false;
+          this.engineDead = true;
+          outcome = started.attempts >= 2
+            ? { status: 'error', error: { code: 'engine_error', message: `the engine failed twice on this request: ${message}` } }
+            : 'requeue';
+          bus.emit('engine.failed', { message });
+        } else {
+          outcome = { status: 'error', error: { code: 'engine_error', message: `the engine failed: ${message}` } };
+        }
       }
     } finally {
       if (timer) clearTimeout(timer);
@@ -165,7 +178,7 @@ export class RequestQueue {
     }
     if (outcome === 'requeue') {
       store.requeue(started.seq);
-      logger.info(`request ${started.id} stopped by shutdown; it runs again at the next start`);
+      logger.info(`request ${started.id} stopped by ${this.engineDead ? 'the engine failing' : 'shutdown'}; it runs again at the next start`);
       return;
     }
     bus.emit('request.finished', store.finish(started.seq, outcome));

@@ -26,11 +26,16 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   const config = loadConfig({ file: configFile, env });
   const logger = createLogger(config.log_level);
   const paths = resolvePaths(config, env);
-  const controller = new Controller({ config, paths, env, logger, engineFactory: () => loadEngineFactory() });
-  const proc = options.signals ?? process;
-
   let signalled: (name: string) => void = () => {};
   const stopRequested = new Promise<string>((resolve) => { signalled = resolve; });
+  let exitCode = 0;
+  const controller = new Controller({
+    config, paths, env, logger, engineFactory: () => loadEngineFactory(),
+    // systemd's Restart=on-failure brings nibble back after a failure exit.
+    onFatal: (reason) => { exitCode = 1; signalled(reason); },
+  });
+  const proc = options.signals ?? process;
+
   const onSignal = (name: NodeJS.Signals) => {
     logger.info(`${name} received`);
     signalled(name);
@@ -48,7 +53,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
       started.catch(() => {});
     }
     await controller.stop();
-    return 0;
+    return exitCode;
   } catch (err) {
     await controller.stop().catch(() => {});
     throw err;

@@ -124,3 +124,32 @@ t.test('a listener that throws is logged and the others still run', async (t) =>
   t.match(s.logs.join(''), /listener of "request.accepted" failed: Error: plugin bug/);
   t.match(s.logs.join(''), /async plugin bug/);
 });
+
+t.test('an engine that died: the request is queued again for after the restart, and the daemon is told', async (t) => {
+  const s = await setup(t);
+  const failed: string[] = [];
+  s.bus.on('engine.failed', ({ message }) => { failed.push(message); });
+  const a = s.queue.submit(req('explode'));
+  const b = s.queue.submit(req('next one'));
+  s.engine.alive = false;
+  s.queue.start(s.engine, 'scripted');
+  await s.until(() => failed.length === 1);
+  await new Promise((r) => setTimeout(r, 50));
+  t.same(failed, ['worker died']);
+  t.match(s.store.get(a.seq), { status: 'queued', attempts: 1 }, 'not answered with an error: it runs again');
+  t.equal(s.store.get(b.seq)!.status, 'queued', 'nothing more was fed to the dead engine');
+  t.equal(s.engine.calls.length, 1);
+  t.equal(s.finished.length, 0);
+});
+
+t.test('a request that took the engine down twice gets an error instead of a third try', async (t) => {
+  const s = await setup(t);
+  const a = s.store.insertAccepted(req('explode'));
+  s.store.markRunning(a.seq);
+  s.store.recover('rerun'); // one earlier attempt, cut off by a crash
+  s.queue.restore(s.store.queued());
+  s.engine.alive = false;
+  s.queue.start(s.engine, 'scripted');
+  await s.until(() => s.finished.length === 1);
+  t.match(s.finished[0], { status: 'error', attempts: 2, error: { code: 'engine_error', message: /failed twice/ } });
+});
