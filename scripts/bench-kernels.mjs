@@ -61,14 +61,17 @@ function orchestrate() {
   }
   const bw = rows.filter((r) => r.type === 'read');
   process.stdout.write('Read bandwidth (WASM read loop, same process), GB/s:\n');
-  for (const r of bw) process.stdout.write(`  ${r.node} ${r.build.padEnd(7)}  1 thread ${r.gbs1.toFixed(2)}   ${r.threads} threads ${r.gbsN.toFixed(2)}\n`);
-  process.stdout.write('\nMatrix x vector, GB/s of weight bytes (fraction of the read loop at the same thread count):\n');
-  process.stdout.write(`  ${'type'.padEnd(7)} ${'node'.padEnd(7)} ${'build'.padEnd(8)} ${'MiB'.padStart(5)}  ${'1 thread'.padEnd(16)} all threads\n`);
+  for (const r of bw) {
+    process.stdout.write(`  ${r.node} ${r.build.padEnd(7)}  1 thread ${r.gbs1.toFixed(2)} (per CPU-second ${r.gbs1cpu.toFixed(2)})   ${r.threads} threads ${r.gbsN.toFixed(2)}\n`);
+  }
+  process.stdout.write('\nMatrix x vector, GB/s of weight bytes (fraction of the read loop measured the same way):\n');
+  process.stdout.write(`  ${'type'.padEnd(7)} ${'node'.padEnd(7)} ${'build'.padEnd(8)} ${'MiB'.padStart(4)}  ${'1 thread'.padEnd(15)} ${'1T per CPU-s'.padEnd(15)} all threads\n`);
   for (const r of rows.filter((x) => x.type !== 'read')) {
     const b = bw.find((x) => x.node === r.node && x.build === r.build);
-    const f = (g, ref) => `${g.toFixed(2)} (${(g / ref).toFixed(2)}x)`.padEnd(16);
-    process.stdout.write(`  ${r.type.padEnd(7)} ${r.node.padEnd(7)} ${r.build.padEnd(8)} ${String(Math.round(r.bytes / 2 ** 20)).padStart(5)}  ${f(r.gbs1, b.gbs1)} ${f(r.gbsN, b.gbsN)}\n`);
+    const f = (g, ref) => `${g.toFixed(2)} (${(g / ref).toFixed(2)}x)`.padEnd(15);
+    process.stdout.write(`  ${r.type.padEnd(7)} ${r.node.padEnd(7)} ${r.build.padEnd(8)} ${String(Math.round(r.bytes / 2 ** 20)).padStart(4)}  ${f(r.gbs1, b.gbs1)} ${f(r.gbs1cpu, b.gbs1cpu)} ${f(r.gbsN, b.gbsN)}\n`);
   }
+  process.stdout.write('\n"per CPU-second": weight bytes over the process CPU time of the single-thread runs, which other load on the machine barely changes.\n');
   process.stdout.write('\nThe machine is shared: other processes make these figures noisy; compare medians from the same run.\n');
 }
 
@@ -90,25 +93,33 @@ async function child() {
   const x = memory.f32(xPtr, cols);
   for (let i = 0; i < cols; i++) x[i] = Math.sin(i * 0.37) * 2;
 
-  const time = (fn) => {
+  // Median wall time of one call; with cpu = true, also the median CPU time
+  // of the process, which for a single thread is what the kernel itself cost
+  // and barely moves when other processes take the cores.
+  const time = (fn, cpu = false) => {
     fn(); fn();
-    const samples = [];
+    const wall = [], used = [];
     const until = performance.now() + seconds * 1000;
-    while (samples.length < 5 || (performance.now() < until && samples.length < 200)) {
+    while (wall.length < 5 || (performance.now() < until && wall.length < 200)) {
+      const c0 = cpu ? process.cpuUsage() : undefined;
       const t0 = performance.now();
       fn();
-      samples.push(performance.now() - t0);
+      wall.push(performance.now() - t0);
+      if (c0) { const c = process.cpuUsage(c0); used.push((c.user + c.system) / 1000); }
     }
-    samples.sort((a, b) => a - b);
-    return samples[samples.length >> 1] / 1000;
+    const med = (a) => a.sort((x, y) => x - y)[a.length >> 1] / 1000;
+    return cpu ? [med(wall), med(used)] : med(wall);
   };
 
   // Read bandwidth: 64 MiB in rows of 64 KiB, split across threads like the kernels.
   const readRowBytes = 65536, readRows = MATRIX_BYTES / readRowBytes;
   const gbs = (bytes, s) => bytes / s / 1e9;
-  const read1 = time(() => k1.parallel('readRows', readRows, [wPtr, readRowBytes, outPtr]));
+  const [read1, read1cpu] = time(() => k1.parallel('readRows', readRows, [wPtr, readRowBytes, outPtr]), true);
   const readN = time(() => kN.parallel('readRows', readRows, [wPtr, readRowBytes, outPtr]));
-  console.log(JSON.stringify({ type: 'read', build: k1.build, threads, bytes: MATRIX_BYTES, gbs1: gbs(MATRIX_BYTES, read1), gbsN: gbs(MATRIX_BYTES, readN) }));
+  console.log(JSON.stringify({
+    type: 'read', build: k1.build, threads, bytes: MATRIX_BYTES,
+    gbs1: gbs(MATRIX_BYTES, read1), gbs1cpu: gbs(MATRIX_BYTES, read1cpu), gbsN: gbs(MATRIX_BYTES, readN),
+  }));
 
   for (const t of allKernelTypes()) {
     const name = t.ggml.name;
@@ -121,9 +132,9 @@ async function child() {
     let s = 12345;
     for (let i = 0; i < bytes; i++) { s = (s * 1103515245 + 12345) >>> 0; w[i] = 4 + ((s >>> 16) % 56); }
     const weight = { type: name, ptr: wPtr, rows, cols };
-    const t1 = time(() => k1.matmul(weight, xPtr, 1, outPtr));
+    const [t1, t1cpu] = time(() => k1.matmul(weight, xPtr, 1, outPtr), true);
     const tN = time(() => kN.matmul(weight, xPtr, 1, outPtr));
-    console.log(JSON.stringify({ type: name, build: k1.build, threads, bytes, gbs1: gbs(bytes, t1), gbsN: gbs(bytes, tN) }));
+    console.log(JSON.stringify({ type: name, build: k1.build, threads, bytes, gbs1: gbs(bytes, t1), gbs1cpu: gbs(bytes, t1cpu), gbsN: gbs(bytes, tN) }));
   }
   await k1.close();
   await kN.close();
