@@ -76,7 +76,7 @@ t.test('llama.cpp agrees', { skip }, async (t) => {
     const theirs = await llama.loadModel({ modelPath: path, vocabOnly: true, gpuLayers: 0 });
     try {
       const specials = ours.vocab.specialTokens.slice(0, 40).map((id) => ours.vocab.tokens[id]);
-      const texts = [...base, ...randomStrings(name.length * 7919, 100, specials)];
+      const texts = [...base, ...randomStrings(name.length * 7919, 60, specials)];
       let agree = 0;
       let total = 0;
       for (const text of texts) {
