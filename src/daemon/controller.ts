@@ -22,7 +22,7 @@ export interface ControllerOptions {
   /** Provides the engine; called once the model file is there (the engine module loads lazily). */
   engineFactory: () => Promise<EngineFactory>;
   /** Called when the daemon cannot go on (the engine died) and must stop with a failure exit code. */
-  onFatal: (reason: string) => void;
+  onFatal?: (reason: string) => void;
 }
 
 const RETENTION_EVERY_MS = 3600_000;
@@ -71,7 +71,7 @@ export class Controller {
     bus.on('state', (s) => { if (!this.stopping) this.notifier.status(statusLine(s)); });
     bus.on('engine.failed', ({ message }) => {
       logger.error(`the engine died (${message}); stopping so that nibble is restarted (queued requests run after the restart)`);
-      this.options.onFatal(`engine failed: ${message}`);
+      this.options.onFatal?.(`engine failed: ${message}`);
     });
 
     if (config.mqtt.enabled) {
