@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pickChip, readChips, sysfsLine } from '../../src/daemon/gpio/chip.js';
@@ -65,4 +65,9 @@ t.test('pins outside the chip, a board without a Pi chip, and no sysfs at all ar
   t.throws(() => pickChip(readChips(fakeSysfs(listings.pc)), null), { message: /no Raspberry Pi GPIO chip .* found: gpiochip0 "ftdi-cbus" base 0 \(8 lines\)\. Set gpio.chip_label/ });
   t.throws(() => pickChip(readChips(fakeSysfs([])), null), { message: /found: none/ });
   t.throws(() => readChips(join(tmpdir(), 'no-such-sysfs-gpio')), { name: 'GpioUnavailableError', message: /does not exist: this machine has no sysfs GPIO/ });
+});
+
+t.test('the onoff driver loads lazily and reports a machine without sysfs GPIO as unavailable', { skip: existsSync('/sys/class/gpio') ? 'this machine has sysfs GPIO' : false }, async (t) => {
+  const { loadOnoffDriver } = await import('../../src/daemon/gpio/onoff-driver.js');
+  await t.rejects(loadOnoffDriver(), { name: 'GpioUnavailableError', message: /sysfs GPIO \(\/sys\/class\/gpio\) is not accessible/ });
 });

@@ -70,11 +70,12 @@ class Peer {
   }
 }
 
-async function setup(t: Test, stepMs = 2) {
+async function setup(t: Test, stepMs = 2, tweak: (c: ReturnType<typeof loadConfig>) => void = () => {}) {
   const dev = join(dir, `tty${++n}`);
   let peer = await Peer.open(dev);
   const config = loadConfig({});
   Object.assign(config.serial, { enabled: true, device: dev, reconnect_min_ms: 50, reconnect_max_ms: 200, max_line_bytes: 4096 });
+  tweak(config);
   const store = await openStore(join(dir, `s${n}.db`));
   const logs: string[] = [];
   const logger = createLogger('debug', (l) => logs.push(l), false);
@@ -91,7 +92,7 @@ async function setup(t: Test, stepMs = 2) {
     store.close();
   });
   return {
-    store, logs, engine, queue,
+    store, logs, engine, queue, config,
     get peer() { return peer; },
     async unplug() { await peer.close(); await until(() => !existsSync(dev), 'socat exit'); },
     async plugIn() { peer = await Peer.open(dev); },
@@ -156,4 +157,14 @@ t.test('unplugged and plugged back in: nibble reopens the device and sends the a
   t.equal(s.store.undelivered('serial').length, 0);
   await s.peer.send('back again\n');
   await s.peer.waitFor(/^end s-\w+ stop 2$/);
+});
+
+t.test('a button answer routed to the serial line; crlf line endings', { skip: hasSocat ? false : 'socat is not installed' }, async (t) => {
+  const s = await setup(t, 2, (c) => { c.gpio.answer_to = 'mqtt+serial'; c.serial.line_ending = 'crlf'; });
+  const { presetRequest } = await import('../../src/daemon/plugins/gpio.js');
+  s.config.gpio.preset_prompt = 'tip of the day';
+  const row = s.queue.submit(presetRequest(s.config, 'nibble/pi', 'gpio', new Date()));
+  await s.peer.waitFor(new RegExp(`^end ${row.id} stop 4\r$`));
+  t.same(s.peer.lines, [`from gpio ${row.id}\r`, '| tip of the day\r', `end ${row.id} stop 4\r`], 'announced, the whole answer, end; each line ends with CRLF');
+  t.equal(s.store.undelivered('gpio').length, 1, 'still due on MQTT (the serial line does not mark it delivered)');
 });
