@@ -104,7 +104,9 @@ export class MqttPlugin implements Plugin {
     if (this.pendingState) await this.publishState(this.pendingState);
     // Answers a crash kept from being delivered go out now; with the embedded
     // broker, once their asker has reconnected and subscribed again.
-    const undelivered = this.options.store.undelivered(SOURCE);
+    // The button's answers that carry a topic are due here too (gpio.answer_to mqtt).
+    const undelivered = [...this.options.store.undelivered(SOURCE), ...this.options.store.undelivered('gpio').filter((r) => r.reply?.topic)]
+      .sort((x, y) => x.seq - y.seq);
     if (undelivered.length > 0) {
       logger.info(`delivering ${undelivered.length} answers a restart held back`);
       void this.redeliver(undelivered);
