@@ -16,6 +16,7 @@
 # NIBBLE_ROOT=/some/dir installs into that folder instead of / (packaging and
 # the project's tests): nothing is started, and `systemctl --root` enables the
 # unit offline. User and group commands still run through PATH.
+# shellcheck disable=SC1090  # /etc/os-release is sourced (in subshells) by path
 set -euo pipefail
 
 ROOT="${NIBBLE_ROOT:-}"
@@ -34,7 +35,6 @@ fi
 
 # --- the system --------------------------------------------------------------
 if [[ -r "$OS_RELEASE" ]]; then
-  # shellcheck disable=SC1090
   os_id="$(. "$OS_RELEASE"; echo "${ID:-unknown}")"
   os_version="$(. "$OS_RELEASE"; echo "${VERSION_ID:-0}")"
   os_name="$(. "$OS_RELEASE"; echo "${PRETTY_NAME:-$os_id}")"
@@ -74,7 +74,7 @@ dest="$ROOT$PREFIX"
 say "installing to $dest"
 mkdir -p "$dest"
 # A fresh copy of the program; node_modules is reinstalled below for production only.
-rm -rf "$dest/bin" "$dest/dist" "$dest/kernels" "$dest/deploy" "$dest/systemd"
+rm -rf "${dest:?}/bin" "${dest:?}/dist" "${dest:?}/kernels" "${dest:?}/deploy" "${dest:?}/systemd"
 mkdir -p "$dest/kernels"
 cp -R "$SRC/bin" "$SRC/dist" "$SRC/deploy" "$SRC/systemd" "$dest/"
 cp -R "$SRC/kernels/build" "$dest/kernels/build"

@@ -167,3 +167,9 @@ t.test('uninstall.sh removes the Home Assistant device from the configured broke
   await new Promise((r) => setTimeout(r, 300));
   t.same(seen, [], 'no retained discovery left');
 });
+
+const shellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+t.test('shellcheck finds nothing in the scripts', { skip: shellcheck ? false : 'shellcheck is not installed' }, async (t) => {
+  const r = spawnSync('shellcheck', [join(repoRoot, 'deploy/install.sh'), join(repoRoot, 'deploy/uninstall.sh')], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stdout);
+});
