@@ -10,7 +10,16 @@ const utf8 = new TextEncoder();
 const WORD_CACHE_LIMIT = 100_000;
 /** Longer words are rare and would only bloat the cache. */
 const CACHED_WORD_MAX = 256;
-const SPACE = '\u2581';
+const SPACE = 0x2581;
+const SPACE_STR = '\u2581';
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === SPACE;
+}
+
+function escape(text: string): string {
+  return text.replaceAll(' ', SPACE_STR);
+}
 
 export class SpmEncoder {
   /** byte -> id of <0xNN> (or of the one-byte token), or the unknown id. */
@@ -44,22 +53,28 @@ export class SpmEncoder {
     }
   }
 
-  /** Tokens of escaped text (spaces already U+2581), appended to out. */
-  encode(text: string, out: number[]): void {
+  /**
+   * Tokens of text, appended to out: spaces are written as U+2581 first (as
+   * llama.cpp's llama_escape_whitespace does), with one more in front when
+   * prefixSpace is set.
+   */
+  encode(text: string, prefixSpace: boolean, out: number[]): void {
     if (!this.wordwise) {
-      this.encodeRun(text, out);
+      this.encodeRun(escape(prefixSpace ? ' ' + text : text), out);
       return;
     }
+    // Words are cut on the raw text: a space and a U+2581 are the same after escaping.
     let from = 0;
     for (let i = 1; i <= text.length; i++) {
-      // a word ends where a U+2581 follows any other character
-      if (i < text.length && !(text[i] === SPACE && text[i - 1] !== SPACE)) continue;
-      const word = text.slice(from, i);
+      // a word ends where a space follows any other character
+      if (i < text.length && !(isSpace(text.charCodeAt(i)) && !isSpace(text.charCodeAt(i - 1)))) continue;
+      let word = text.slice(from, i);
+      if (from === 0 && prefixSpace) word = ' ' + word;
       from = i;
       let ids = this.cache.get(word);
       if (ids === undefined) {
         ids = [];
-        this.encodeRun(word, ids);
+        this.encodeRun(escape(word), ids);
         if (word.length <= CACHED_WORD_MAX) {
           if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
           this.cache.set(word, ids);
@@ -67,6 +82,7 @@ export class SpmEncoder {
       }
       for (let k = 0; k < ids.length; k++) out.push(ids[k]);
     }
+    if (text.length === 0 && prefixSpace) this.encodeRun(SPACE_STR, out);
   }
 
   private encodeRun(text: string, out: number[]): void {

@@ -74,8 +74,7 @@ export class Tokenizer {
           prevSpecial = true;
           continue;
         }
-        const t = v.addSpacePrefix && prevSpecial ? ' ' + f : f;
-        this.spm.encode(t.replaceAll(' ', '\u2581'), out);
+        this.spm.encode(f, v.addSpacePrefix && prevSpecial, out);
         prevSpecial = false;
       }
     } else {
