@@ -114,31 +114,37 @@ t.test('the LED blinks slowly while loading, is on while busy, off when idle, an
   const s = await setup(t, { stepMs: 30, tweak: (c) => { c.gpio.debounce_ms = 0; } });
   await s.plugin.start();
   const led = s.driver.outputs.get(598)!;
-  s.bus.emit('state', { state: 'loading', model: null, queue: 0, running: null });
-  await new Promise((r) => setTimeout(r, 130));
-  const loadingWrites = led.writes.length;
-  // Timers on a loaded machine run late, never early: at most 130/20 + 1 writes, at least a few.
-  t.ok(loadingWrites >= 3 && loadingWrites <= 8, `slow blink toggles (${loadingWrites} writes in 130 ms at 20 ms)`);
-  t.ok(led.writes.slice(0, 6).every((v, i) => v === (i % 2 === 0 ? 1 : 0)), 'alternating from on');
+  // Timers run late on a busy machine, never early: the checks use the
+  // intervals between writes, not counts in a fixed window.
+  const intervals = (from: number) => led.times.slice(from + 1).map((ts, i) => ts - led.times[from + i]);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  await until(() => led.writes.length >= 6);
+  t.same(led.writes.slice(0, 6), [1, 0, 1, 0, 1, 0], 'loading (the plugin starts before the model): blinking from on');
+  t.ok(intervals(0).slice(0, 5).every((d) => d >= 19), `slow blink half period >= 20 ms (${intervals(0).slice(0, 5).map(Math.round)})`);
   s.queue.start(s.engine, 'scripted');
+  s.bus.emit('state', { state: 'idle', model: 'scripted', queue: 0, running: null });
   s.driver.setInput(588, 1);
-  await until(() => s.finished.length === 0 && led.writes.at(-1) === 1 && s.queue.runningRequest !== null);
-  const busyWrites = led.writes.length;
-  await new Promise((r) => setTimeout(r, 25));
-  t.equal(led.writes.length, busyWrites, 'steady while busy');
+  await until(() => s.queue.runningRequest !== null);
   t.equal(led.writes.at(-1), 1, 'on while busy');
+  const busyWrites = led.writes.length;
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(led.writes.length, busyWrites, 'steady while busy');
   await until(() => s.finished.length === 1);
   t.equal(led.writes.at(-1), 0, 'off when idle');
   // An error answer (a refused request) blinks fast, then the LED shows the state again.
-  s.queue.reject({ id: 'x', source: 'mqtt', prompt: 'p', messages: null, system: null, params: { max_tokens: 1, temperature: 0, stream: false }, reply: null, dedupKey: null }, { code: 'busy', message: 'busy' });
   const before = led.writes.length;
-  await new Promise((r) => setTimeout(r, 60));
-  t.ok(led.writes.length - before >= 5, `fast blink (${led.writes.length - before} writes in 60 ms at 4 ms)`);
-  await new Promise((r) => setTimeout(r, 150));
+  s.queue.reject({ id: 'x', source: 'mqtt', prompt: 'p', messages: null, system: null, params: { max_tokens: 1, temperature: 0, stream: false }, reply: null, dedupKey: null }, { code: 'busy', message: 'busy' });
+  await until(() => led.writes.length >= before + 6);
+  const fast = intervals(before).slice(0, 5);
+  t.ok(fast.every((d) => d >= 3), `fast half period >= 4 ms (${fast.map(Math.round)})`);
+  t.ok(median(fast) < 20, `fast is faster than the slow blink (median ${Math.round(median(fast))} ms)`);
+  const errorStart = led.times[before];
+  await until(() => performance.now() - errorStart > 200 && led.writes.at(-1) === 0);
   const settled = led.writes.length;
-  await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 30));
   t.equal(led.writes.length, settled, 'blinking stopped after errorMs');
   t.equal(led.writes.at(-1), 0, 'back to idle (off)');
+  t.ok(led.times[settled - 1] - errorStart >= 149, 'the error pattern lasted errorMs (150 ms)');
   await s.plugin.stop();
   t.ok(led.closed && s.driver.inputs.get(588)!.closed, 'pins released on stop');
 });

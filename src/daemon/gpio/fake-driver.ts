@@ -1,7 +1,7 @@
 import { GpioUnavailableError, type GpioDriver, type GpioInput, type GpioOutput, type InputOptions, type OutputOptions } from './driver.js';
 
 interface FakeInput { options: InputOptions; value: 0 | 1; onEdge: (value: 0 | 1) => void; closed: boolean }
-interface FakeOutput { options: OutputOptions; writes: (0 | 1)[]; closed: boolean }
+interface FakeOutput { options: OutputOptions; writes: (0 | 1)[]; /** performance.now() of each write. */ times: number[]; closed: boolean }
 
 /**
  * An in-memory GpioDriver for tests (onoff cannot run on a fake sysfs): it
@@ -27,9 +27,9 @@ export class FakeGpioDriver implements GpioDriver {
 
   openOutput(line: number, options: OutputOptions): GpioOutput {
     this.check(line);
-    const output: FakeOutput = { options, writes: [], closed: false };
+    const output: FakeOutput = { options, writes: [], times: [], closed: false };
     this.outputs.set(line, output);
-    return { write: (v) => { output.writes.push(v); }, close: () => { output.closed = true; } };
+    return { write: (v) => { output.writes.push(v); output.times.push(performance.now()); }, close: () => { output.closed = true; } };
   }
 
   /** Sets the (logical) value of an input line, as the wiring would. */
