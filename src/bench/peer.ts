@@ -21,6 +21,10 @@ interface Sequence {
   clearHistory(): Promise<void>;
 }
 interface Context {
+  readonly contextSize: number;
+  readonly batchSize: number;
+  readonly flashAttention: 'auto' | boolean;
+  readonly currentThreads: number;
   getSequence(): Sequence;
   dispose(): Promise<void>;
 }
@@ -59,6 +63,8 @@ export interface PeerResult {
   tg_samples: number[];
   rss_mb: number;
   cpu_ms: number;
+  /** What the context really got (read back from node-llama-cpp). */
+  context: { size: number; batch: number; threads: number; flash_attention: 'auto' | boolean };
   system_info: string;
 }
 
@@ -114,6 +120,7 @@ export async function benchPeer(path: string, o: PeerOptions): Promise<PeerResul
       tg_samples: tg,
       rss_mb: peakRssMb(),
       cpu_ms: cpuMs(),
+      context: { size: ctx.contextSize, batch: ctx.batchSize, threads: ctx.currentThreads, flash_attention: ctx.flashAttention },
       system_info: llama.systemInfo,
     };
   } finally {
