@@ -170,3 +170,31 @@ export function f32ToBf16(f: f32): u32 {
 @inline export function BF16Hi(v: v128): v128 {
   return v128.shuffle<u16>(i16x8.splat(0), v, 0, 12, 0, 13, 0, 14, 0, 15);
 }
+
+// ---- hoisted constants -------------------------------------------------------
+//
+// V8 rebuilds a v128.const at every use inside a loop (three instructions on
+// x64: mov, movq, punpcklqdq), and binaryen folds a constant local back into
+// its uses. A mutable global read into a local before the loop stays in a
+// register instead: hot loops take their constants that way. (Initializing a
+// v128 global takes a start function; build-kernels allows one that only
+// sets globals.)
+
+export let F16_SIGN: v128 = i32x4.splat(0x8000);
+export let F16_EM: v128 = i32x4.splat(0x7fff);
+export let F16_SCALE: v128 = f32x4.splat(reinterpret<f32>(<u32>0x77800000));
+export let F16_INF: v128 = i32x4.splat(0x7c00);
+export let F32_EXP: v128 = i32x4.splat(0x7f800000);
+export let F16_MANT: v128 = i32x4.splat(0x3ff);
+
+/** common.ts's f16x4ToF32x4 with its constants passed in (hoisted out of the loop by the caller); same results. */
+// @ts-ignore: decorator
+@inline export function f16x4ToF32x4Hoisted(h: v128, sign: v128, emMask: v128, scale: v128, inf: v128, exp: v128, mant: v128): v128 {
+  const sg = i32x4.shl(v128.and(h, sign), 16);
+  const em = v128.and(h, emMask);
+  const scaled = f32x4.mul(i32x4.shl(em, 13), scale);
+  const special = i32x4.ge_s(em, inf);
+  const infNan = v128.or(exp, i32x4.shl(v128.and(em, mant), 13));
+  return v128.or(sg, v128.bitselect(infNan, scaled, special));
+}
+
