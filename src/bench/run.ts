@@ -17,7 +17,7 @@ import { ensureModel, SHAPES, TYPES, type BenchModel } from './models.js';
 import { nibbleBin, repoRoot } from './paths.js';
 import { peerEntry, PEER_VERSION } from './peer.js';
 import { summarize, type Cell, type Row, type Sample } from './summary.js';
-import { markdownTable, textTable } from './table.js';
+import { compactTable, markdownTable, textTable } from './table.js';
 
 interface NodeBin { label: string; bin: string; version: string }
 interface Bandwidth { node: string; threads: number; gb_s: number; when: 'start' | 'end' }
@@ -230,7 +230,8 @@ function writeResults(outDir: string, run: RunRecord): Row[] {
     writeFileSync(join(outDir, 'results.md'),
       `Measured ${run.started.slice(0, 16).replace('T', ' ')} UTC on ${run.machine.cpu}, ${run.machine.cores} vCPUs; ` +
       `${run.nodes.map((x) => `${x.label} = ${x.version}`).join(', ')}; read bandwidth (WASM loop, best) GB/s: ${bw}.` +
-      `${run.final ? '' : ' PARTIAL RUN.'}\n\n` + markdownTable(rows));
+      `${run.final ? '' : ' PARTIAL RUN.'}\n\n` + compactTable(rows) +
+      `\nIn brackets: nibble / llama.cpp. Load time and RSS: ${run.nodes[run.nodes.length - 1]!.label}.\n\n## All figures\n\n` + markdownTable(rows));
   }
   return rows;
 }

@@ -38,3 +38,33 @@ export function markdownTable(rows: Row[]): string {
   const head = `| ${HEAD.join(' | ')} |\n|${HEAD.map((_, i) => (i < 5 ? '---' : '---:')).join('|')}|\n`;
   return head + rows.map((r) => `| ${cells(r).join(' | ')} |`).join('\n') + '\n';
 }
+
+/**
+ * The short table for the README: one line per model, type and thread count,
+ * nibble under each Node beside llama.cpp, ratios in brackets.
+ */
+export function compactTable(rows: Row[]): string {
+  const nodes = [...new Set(rows.map((r) => r.node))].sort();
+  const keys = [...new Map(rows.map((r) => [`${r.shape}|${r.type}|${r.threads}`, r])).keys()];
+  const v = (x: number | null, d: number) => n(x, d);
+  const both = (nb: number | null, ratio: number | null, d: number) => `${v(nb, d)} (${x2(ratio)})`;
+  const head = ['model', 'type', 'threads', 'llama.cpp pp64 / tg32 tok/s',
+    ...nodes.flatMap((nd) => [`nibble ${nd} pp64`, `nibble ${nd} tg32`]), 'load ms nibble / llama', 'peak RSS MiB nibble / llama'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
+  for (const k of keys) {
+    const group = rows.filter((r) => `${r.shape}|${r.type}|${r.threads}` === k);
+    const first = group[0]!;
+    const last = group.find((r) => r.node === nodes[nodes.length - 1]) ?? first;
+    lines.push(`| ${[
+      first.shape, first.type, String(first.threads),
+      `${v(first.llama.pp_tok_s, digits(first.llama.pp_tok_s))} / ${v(first.llama.tg_tok_s, 1)}`,
+      ...nodes.flatMap((nd) => {
+        const r = group.find((x) => x.node === nd);
+        return r ? [both(r.nibble.pp_tok_s, r.ratio.pp, digits(r.nibble.pp_tok_s)), both(r.nibble.tg_tok_s, r.ratio.tg, 1)] : ['-', '-'];
+      }),
+      `${v(last.nibble.load_ms, 0)} / ${v(last.llama.load_ms, 0)}`,
+      `${v(last.nibble.rss_mb, 0)} / ${v(last.llama.rss_mb, 0)}`,
+    ].join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -2,7 +2,7 @@
 // the targets; and the table and chart drawn from rows.
 import t from 'tap';
 import { summarize, type Cell, type Sample } from '../../src/bench/summary.js';
-import { markdownTable, textTable } from '../../src/bench/table.js';
+import { compactTable, markdownTable, textTable } from '../../src/bench/table.js';
 import { chartSvg } from '../../src/bench/chart.js';
 import { median } from '../../src/bench/stats.js';
 
@@ -53,6 +53,9 @@ t.test('summarize: medians per engine, ratios, ceiling, busy, targets', async (t
   t.same(rows[1]!.targets, [], 'the targets name the qwen2.5 and tinyllama shapes only');
   t.match(textTable(rows), /MISS tg 0\.65x \(>= 0\.7x\)/);
   t.equal(markdownTable(rows).trim().split('\n').length, 2 + rows.length);
+  const compact = compactTable(rows).trim().split('\n');
+  t.equal(compact.length, 2 + 2, 'one line per model, type and thread count');
+  t.match(compact[2]!, /\| tinyllama-1\.1b \| Q4_0 \| 1 \| 100 \/ 20\.0 \| 40\.0 \(0\.40x\) \| 13\.0 \(0\.65x\) \| 160 \/ 200 \| 1100 \/ 1000 \|/);
 });
 
 t.test('chart: one bar per engine per model and thread count, log scale', async (t) => {
