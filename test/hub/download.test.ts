@@ -47,7 +47,7 @@ t.test('a download cut off midway resumes with a Range request', async (t) => {
   await t.rejects(pull({ spec, modelsDir: s.modelsDir, env: s.env }), /was cut off at \d+ of 3145745 bytes .* run the same command again to resume/);
   const part = join(s.modelsDir, 'tiny-q4_k_m.gguf.part');
   const have = statSync(part).size;
-  t.ok(have >= 1024 * 1024 && have < data.length, `kept ${have} bytes`);
+  t.ok(have > 0 && have < data.length, `kept the ${have} bytes that arrived`);
   s.hub.requests.length = 0;
   const r = await pull({ spec, modelsDir: s.modelsDir, env: s.env });
   t.equal(r.resumedFrom, have);

@@ -45,13 +45,12 @@ export const askCommand: Command = {
     const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clientId: `nibble-ask-${id}` })
       .catch((err: Error) => { throw new UserError(`cannot reach the broker at ${url} (${err.message}); is \`nibble serve\` running?`); });
     let streamed = '';
+    // Ctrl-C while waiting cancels the request; its "cancelled" answer then ends the command.
+    const onSigint = () => { client.publish(`${base}/cancel`, JSON.stringify({ id }), { qos: 1 }); };
+    process.once('SIGINT', onSigint);
     try {
       const answer = await new Promise<Record<string, unknown>>((resolve, reject) => {
         const timer = setTimeout(() => reject(new UserError(`no answer within ${timeoutS} s (request ${id})`)), timeoutS * 1000);
-        const onSigint = () => {
-          client.publish(`${base}/cancel`, JSON.stringify({ id }), { qos: 1 });
-        };
-        process.once('SIGINT', onSigint);
         client.on('message', (topic, payload) => {
           let msg: Record<string, unknown>;
           try { msg = JSON.parse(payload.toString()) as Record<string, unknown>; } catch { return; }
@@ -61,7 +60,6 @@ export const askCommand: Command = {
             if (!values.json) process.stdout.write(msg.delta);
           } else if (topic === replyTo) {
             clearTimeout(timer);
-            process.off('SIGINT', onSigint);
             resolve(msg);
           }
         });
@@ -87,6 +85,7 @@ export const askCommand: Command = {
       }
       return answer.error ? 1 : 0;
     } finally {
+      process.off('SIGINT', onSigint);
       await client.endAsync();
     }
   },

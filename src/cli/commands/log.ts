@@ -25,7 +25,11 @@ export const logCommand: Command = {
     if (!existsSync(dbPath)) throw new UserError(`no request log at ${dbPath} (set NIBBLE_DATA_DIR to the daemon's data folder)`);
     const { openStore } = await import('../../daemon/store/store.js');
     const { toLogJson, toLogLine } = await import('../../daemon/store/log-format.js');
-    const store = await openStore(dbPath, { readonly: true });
+    const store = await openStore(dbPath, { readonly: true }).catch((err: Error & { code?: string }) => {
+      // Under systemd the database belongs to the service user.
+      if (err.code?.startsWith('SQLITE_')) throw new UserError(`cannot read ${dbPath}: ${err.message} (try as the service user: sudo -u nibble nibble log)`);
+      throw err;
+    });
     try {
       // Oldest first, as `tail` shows a log.
       const rows = store.recent(Number(tailText)).reverse();
