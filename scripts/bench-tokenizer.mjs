@@ -69,13 +69,17 @@ for (const [name, load] of sources) {
   warm.encode(english.slice(0, 65536), { addSpecial: false });
   warm.decode(warm.encode(mixed.slice(0, 65536), { addSpecial: false }));
   const buildMs = [];
+  const buildCpuMs = [];
   const enc = { english: [], mixed: [] };
   const cpu = { english: [], mixed: [] };
   const tokens = {};
   for (let r = 0; r < runs; r++) {
     t0 = performance.now();
+    const b0 = process.cpuUsage();
     const tok = createTokenizer(meta);
     buildMs.push(performance.now() - t0);
+    const b1 = process.cpuUsage(b0);
+    buildCpuMs.push((b1.user + b1.system) / 1000);
     for (const [what, text] of [['english', english], ['mixed', mixed]]) {
       t0 = performance.now();
       const c0 = process.cpuUsage();
@@ -96,6 +100,7 @@ for (const [name, load] of sources) {
     tokenizer: name,
     read_ms: Math.round(readMs),
     build_ms: Math.round(median(buildMs)),
+    build_cpu_ms: Math.round(median(buildCpuMs)),
     english_mb_s: mbs(median(enc.english)),
     mixed_mb_s: mbs(median(enc.mixed)),
     english_cpu_mb_s: mbs(median(cpu.english)),
@@ -106,7 +111,7 @@ for (const [name, load] of sources) {
   };
   results.push(row);
   if (!values.json) {
-    console.log(`${name.padEnd(42)} read ${String(row.read_ms).padStart(5)} ms  build ${String(row.build_ms).padStart(4)} ms  ` +
+    console.log(`${name.padEnd(42)} read ${String(row.read_ms).padStart(5)} ms  build ${String(row.build_ms).padStart(4)} (cpu ${String(row.build_cpu_ms).padStart(4)}) ms  ` +
       `english ${row.english_mb_s.toFixed(2).padStart(6)} (cpu ${row.english_cpu_mb_s.toFixed(2).padStart(6)}) MB/s  ` +
       `mixed ${row.mixed_mb_s.toFixed(2).padStart(6)} (cpu ${row.mixed_cpu_mb_s.toFixed(2).padStart(6)}) MB/s  decode ${row.decode_mb_s.toFixed(1).padStart(6)} MB/s`);
   }

@@ -74,18 +74,30 @@ export class BpeEncoder {
     const tokenToId = vocab.tokenToId;
     this.rankOf = new PairTable(vocab.merges.length);
     this.mergedId = new Int32Array(vocab.merges.length).fill(-1);
-    vocab.merges.forEach((merge, rank) => {
+    const merges = vocab.merges;
+    const tokens = vocab.tokens;
+    // Vocabularies usually list merged tokens in merge order after the 256
+    // byte tokens (GPT-2, Llama 3, Qwen): try that id first, since comparing
+    // strings is cheaper than hashing the concatenation.
+    const orderBase = 256;
+    for (let rank = 0; rank < merges.length; rank++) {
+      const merge = merges[rank];
       // llama.cpp splits at the first space after the first character
       const at = merge.indexOf(' ', 1);
-      if (at < 0) return;
-      const left = tokenToId.get(merge.slice(0, at));
-      const right = tokenToId.get(merge.slice(at + 1));
-      const merged = tokenToId.get(merge.slice(0, at) + merge.slice(at + 1));
+      if (at < 0) continue;
+      const leftText = merge.slice(0, at);
+      const rightText = merge.slice(at + 1);
+      const left = tokenToId.get(leftText);
+      const right = tokenToId.get(rightText);
       // A merge whose parts or result are not tokens can never fire from byte symbols.
-      if (left === undefined || right === undefined || merged === undefined) return;
+      if (left === undefined || right === undefined) continue;
+      const guess = orderBase + rank;
+      const mergedText = leftText + rightText;
+      const merged = guess < tokens.length && tokens[guess] === mergedText ? guess : tokenToId.get(mergedText);
+      if (merged === undefined) continue;
       this.rankOf.setIfAbsent(left, right, rank);
       this.mergedId[rank] = merged;
-    });
+    }
     for (let b = 0; b < 256; b++) this.byteId[b] = tokenToId.get(BYTE_TO_CHAR[b]) ?? -1;
   }
 
