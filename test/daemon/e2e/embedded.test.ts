@@ -117,16 +117,26 @@ t.test('nibble serve end to end (embedded broker)', { skip }, async (t) => {
     t.ok(clamped.completion_tokens <= 12, `clamped to the cap: ${clamped.completion_tokens} tokens`);
   });
 
-  await t.test('SIGTERM: STOPPING=1, orderly exit 0, the database is flushed', async (t) => {
+  await t.test('SIGTERM: the running request finishes within the grace time and is answered; STOPPING=1; exit 0', async (t) => {
+    const a = await Asker.connect(url);
+    t.teardown(() => a.end());
+    await a.client.subscribeAsync([`${base}/answer`, `${base}/stream`], { qos: 1 });
+    await a.client.publishAsync(`${base}/ask`, JSON.stringify({ id: 'last', prompt: 'one more before you go', max_tokens: 12, stream: true }), { qos: 1 });
+    const end = Date.now() + 30_000;
+    while (!a.pieces.has('last')) {
+      if (Date.now() > end) throw new Error('no piece of the last request');
+      await new Promise((r) => setTimeout(r, 2));
+    }
     const t0 = Date.now();
     daemon.kill('SIGTERM');
     const { code } = await daemon.exited;
     t.equal(code, 0);
     t.comment(`exit ${Date.now() - t0} ms after SIGTERM; daemon log tail:\n${daemon.logs.split('\n').slice(-6).join('\n')}`);
     t.ok(sd().some((m) => m.includes('STOPPING=1')), 'STOPPING=1 sent');
+    t.match(a.answers.find((x) => x.json.id === 'last')?.json, { id: 'last', finish_reason: /^(stop|length)$/ }, 'the request running at SIGTERM was answered');
     t.match(daemon.logs, /SIGTERM received[\s\S]*stopped/);
     const rows = await logJson(dataDir);
-    t.equal(rows.length, 110, '3 asks + 100 + 7 bad inputs');
+    t.equal(rows.length, 111, '3 asks + 100 + 7 bad inputs + 1 at shutdown');
     t.notOk(rows.some((r) => r.status === 'queued' || r.status === 'running'));
   });
 });
