@@ -3,7 +3,10 @@
 // converts activations for F16 weights). Products of two F16 values are exact
 // in f32, so only the sum order matters: common.ts, "float dot order".
 
-import { f16ToF32, f32ToF16, combineF32x4x4, F16Lo, F16Hi } from './common';
+import {
+  f16ToF32, f32ToF16, combineF32x4x4, f16x4ToF32x4Hoisted,
+  F16_SIGN, F16_EM, F16_SCALE, F16_INF, F32_EXP, F16_MANT,
+} from './common';
 
 export function dequantizeRowF16(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), f16ToF32(load<u16>(x + (<usize>i << 1))));
@@ -22,6 +25,11 @@ export function convertRowF32ToF16(x: usize, y: usize, n: i32): void {
 /** Converts `rows` f32 rows (xStride bytes apart) to F16 rows yStride bytes apart. */
 export function quantizeRowsF16(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
   for (let r = 0; r < rows; r++) convertRowF32ToF16(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n);
+}
+
+// @ts-ignore: decorator
+@inline function cvt(h: v128, sign: v128, em: v128, scale: v128, inf: v128, exp: v128, mant: v128): v128 {
+  return f16x4ToF32x4Hoisted(h, sign, em, scale, inf, exp, mant);
 }
 
 // @ts-ignore: decorator
@@ -52,15 +60,17 @@ export function vecDotF16F16Scalar(n: i32, x: usize, y: usize): f32 {
 
 export function vecDotF16F16Simd128(n: i32, x: usize, y: usize): f32 {
   const n16 = n & ~15;
+  // Constants hoisted out of the loop (common.ts, "hoisted constants").
+  const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   for (let i = 0; i < n16; i += 16) {
     const px = x + (<usize>i << 1), py = y + (<usize>i << 1);
     const x0 = v128.load(px), x1 = v128.load(px, 16);
     const y0 = v128.load(py), y1 = v128.load(py, 16);
-    acc0 = f32x4.add(acc0, f32x4.mul(F16Lo(x0), F16Lo(y0)));
-    acc1 = f32x4.add(acc1, f32x4.mul(F16Hi(x0), F16Hi(y0)));
-    acc2 = f32x4.add(acc2, f32x4.mul(F16Lo(x1), F16Lo(y1)));
-    acc3 = f32x4.add(acc3, f32x4.mul(F16Hi(x1), F16Hi(y1)));
+    acc0 = f32x4.add(acc0, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x0), hs, hem, hsc, hinf, hexp, hman), cvt(i32x4.extend_low_i16x8_u(y0), hs, hem, hsc, hinf, hexp, hman)));
+    acc1 = f32x4.add(acc1, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x0), hs, hem, hsc, hinf, hexp, hman), cvt(i32x4.extend_high_i16x8_u(y0), hs, hem, hsc, hinf, hexp, hman)));
+    acc2 = f32x4.add(acc2, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x1), hs, hem, hsc, hinf, hexp, hman), cvt(i32x4.extend_low_i16x8_u(y1), hs, hem, hsc, hinf, hexp, hman)));
+    acc3 = f32x4.add(acc3, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x1), hs, hem, hsc, hinf, hexp, hman), cvt(i32x4.extend_high_i16x8_u(y1), hs, hem, hsc, hinf, hexp, hman)));
   }
   const main = combineF32x4x4(acc0, acc1, acc2, acc3);
   let t: f32 = 0;
