@@ -177,6 +177,90 @@ export function vecDotQ3_KQ8_KRelaxed(n: i32, x: usize, y: usize): f32 {
   return vecDotQ3_KQ8_KImpl(n, x, y, true);
 }
 
+// ---- two tokens per pass (matMat): each weight block is unpacked once ----
+
+/** The second token's block sums from blockDot2Q3_K (a global, so the call can return two vectors). */
+let second: v128 = i32x4.splat(0);
+
+/**
+ * blockDotQ3_K for two activation blocks (a0, a1 with bsums at bs0, bs1):
+ * returns the first one's partial sums and leaves the second's in `second`.
+ * A real function with local accumulators, as in q6_k.ts.
+ */
+function blockDot2Q3_K(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize, relaxed: bool): v128 {
+  const m3 = i8x16.splat(3);
+  const b2 = i8x16.splat(4);
+  const sc = scalesQ3_K(p);
+  let m0 = v128.load(p), m1 = v128.load(p, 16);
+  let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0);
+  for (let h = 0; h < 2; h++) {
+    const s = h == 0 ? i16x8.extend_low_i8x16_s(sc) : i16x8.extend_high_i8x16_s(sc);
+    const x = a0 + (<usize>h << 7), y = a1 + (<usize>h << 7);
+    let q0 = v128.load(p + 32 + (<usize>h << 5)), q1 = v128.load(p + 48 + (<usize>h << 5));
+    let u0: v128, u1: v128, s0: v128, s1: v128;
+    u0 = v128.or(v128.and(q0, m3), v128.and(i16x8.shl(m0, 2), b2)); u1 = v128.or(v128.and(q1, m3), v128.and(i16x8.shl(m1, 2), b2));
+    s0 = v128.shuffle<i16>(s, s, 0, 0, 0, 0, 0, 0, 0, 0); s1 = v128.shuffle<i16>(s, s, 1, 1, 1, 1, 1, 1, 1, 1);
+    acc0 = i32x4.add(acc0, pair16(x, u0, u1, s0, s1, relaxed));
+    acc1 = i32x4.add(acc1, pair16(y, u0, u1, s0, s1, relaxed));
+    q0 = i16x8.shr_u(q0, 2); q1 = i16x8.shr_u(q1, 2);
+    u0 = v128.or(v128.and(q0, m3), v128.and(i16x8.shl(m0, 1), b2)); u1 = v128.or(v128.and(q1, m3), v128.and(i16x8.shl(m1, 1), b2));
+    s0 = v128.shuffle<i16>(s, s, 2, 2, 2, 2, 2, 2, 2, 2); s1 = v128.shuffle<i16>(s, s, 3, 3, 3, 3, 3, 3, 3, 3);
+    acc0 = i32x4.add(acc0, pair16(x + 32, u0, u1, s0, s1, relaxed));
+    acc1 = i32x4.add(acc1, pair16(y + 32, u0, u1, s0, s1, relaxed));
+    q0 = i16x8.shr_u(q0, 2); q1 = i16x8.shr_u(q1, 2);
+    u0 = v128.or(v128.and(q0, m3), v128.and(m0, b2)); u1 = v128.or(v128.and(q1, m3), v128.and(m1, b2));
+    s0 = v128.shuffle<i16>(s, s, 4, 4, 4, 4, 4, 4, 4, 4); s1 = v128.shuffle<i16>(s, s, 5, 5, 5, 5, 5, 5, 5, 5);
+    acc0 = i32x4.add(acc0, pair16(x + 64, u0, u1, s0, s1, relaxed));
+    acc1 = i32x4.add(acc1, pair16(y + 64, u0, u1, s0, s1, relaxed));
+    q0 = i16x8.shr_u(q0, 2); q1 = i16x8.shr_u(q1, 2);
+    u0 = v128.or(v128.and(q0, m3), v128.and(i16x8.shr_u(m0, 1), b2)); u1 = v128.or(v128.and(q1, m3), v128.and(i16x8.shr_u(m1, 1), b2));
+    s0 = v128.shuffle<i16>(s, s, 6, 6, 6, 6, 6, 6, 6, 6); s1 = v128.shuffle<i16>(s, s, 7, 7, 7, 7, 7, 7, 7, 7);
+    acc0 = i32x4.add(acc0, pair16(x + 96, u0, u1, s0, s1, relaxed));
+    acc1 = i32x4.add(acc1, pair16(y + 96, u0, u1, s0, s1, relaxed));
+    m0 = i16x8.shr_u(m0, 4); m1 = i16x8.shr_u(m1, 4);
+  }
+  second = i32x4.sub(acc1, i32x4.shl(scalesDotBsums16(sc, bs1), 2));
+  return i32x4.sub(acc0, i32x4.shl(scalesDotBsums16(sc, bs0), 2));
+}
+
+/**
+ * Dots of one row with two activation rows (y0, y1), stored to o0 and o1:
+ * bit-identical to two single-token calls (same integer sums, same f32
+ * operations in the same lanes).
+ */
+// @ts-ignore: decorator
+@inline function vecDot2Q3_K(n: i32, x: usize, y0: usize, y1: usize, o0: usize, o1: usize, relaxed: bool): void {
+  const nb = n >> 8;
+  const bs0 = y0 + <usize>n, bs1 = y1 + <usize>n;
+  const dp0 = bs0 + (<usize>nb << 5), dp1 = bs1 + (<usize>nb << 5);
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const p = x + <usize>b * QB;
+    const ao = <usize>b << 8, bo = <usize>b << 5;
+    const r0 = blockDot2Q3_K(p, y0 + ao, y1 + ao, bs0 + bo, bs1 + bo, relaxed); const t0 = second;
+    const r1 = blockDot2Q3_K(p + QB, y0 + ao + 256, y1 + ao + 256, bs0 + bo + 32, bs1 + bo + 32, relaxed); const t1 = second;
+    const r2 = blockDot2Q3_K(p + 2 * QB, y0 + ao + 512, y1 + ao + 512, bs0 + bo + 64, bs1 + bo + 64, relaxed); const t2 = second;
+    const r3 = blockDot2Q3_K(p + 3 * QB, y0 + ao + 768, y1 + ao + 768, bs0 + bo + 96, bs1 + bo + 96, relaxed); const t3 = second;
+    const dw = f16x4ToF32x4(gatherU16x4(p + 108, QB));
+    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.mul(dw, v128.load(dp0 + (<usize>b << 2))), f32x4.convert_i32x4_s(hsumI32x4x4(r0, r1, r2, r3))));
+    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.mul(dw, v128.load(dp1 + (<usize>b << 2))), f32x4.convert_i32x4_s(hsumI32x4x4(t0, t1, t2, t3))));
+  }
+  let u0 = f32x4.extract_lane(acc0, 0), u1 = f32x4.extract_lane(acc0, 1), u2 = f32x4.extract_lane(acc0, 2);
+  let v0 = f32x4.extract_lane(acc1, 0), v1 = f32x4.extract_lane(acc1, 1), v2 = f32x4.extract_lane(acc1, 2);
+  for (; b < nb; b++) {
+    // Tail blocks (lanes 0..2), one token at a time, exactly as the one-token kernel.
+    const p = x + <usize>b * QB;
+    const dw = f16ToF32(load<u16>(p, 108));
+    const e: f32 = dw * load<f32>(dp0 + (<usize>b << 2)) * <f32>hsumI32x4(blockDotQ3_K(p, y0 + (<usize>b << 8), bs0 + (<usize>b << 5), relaxed));
+    const f: f32 = dw * load<f32>(dp1 + (<usize>b << 2)) * <f32>hsumI32x4(blockDotQ3_K(p, y1 + (<usize>b << 8), bs1 + (<usize>b << 5), relaxed));
+    const lane = b & 3;
+    if (lane == 0) { u0 += e; v0 += f; } else if (lane == 1) { u1 += e; v1 += f; } else { u2 += e; v2 += f; }
+  }
+  store<f32>(o0, (u0 + u1) + (u2 + f32x4.extract_lane(acc0, 3)));
+  store<f32>(o1, (v0 + v1) + (v2 + f32x4.extract_lane(acc1, 3)));
+}
+
 /**
  * Matrix x vector: out[r] = dot(row r, y) for r in [r0, r1); rows of n
  * weights start at w and follow each other (n / 256 * 110 bytes each). The
@@ -192,15 +276,20 @@ export function matVecQ3_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: us
 /**
  * Matrix x matrix (prefill): for tokens t in [0, nTok) and rows r in [r0, r1),
  * out[t * outStride + r] = dot(row r, activation row t at y + t * yStride).
- * A row is read from memory once and reused from cache for every token.
+ * A row is read from memory once and reused from cache for every token;
+ * tokens go in pairs, so each block's quants and scales are unpacked once
+ * for two tokens.
  */
 export function matMatQ3_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   const rowBytes = <usize>(n >> 8) * QB;
+  const ys = <usize>yStride, os = <usize>outStride << 2;
   for (let r = r0; r < r1; r++) {
     const row = w + <usize>r * rowBytes;
-    for (let t = 0; t < nTok; t++) {
-      const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
-      store<f32>(o, vecDotQ3_KQ8_KImpl(n, row, y + <usize>t * <usize>yStride, true));
+    const o = out + (<usize>r << 2);
+    let t = 0;
+    for (; t + 2 <= nTok; t += 2) {
+      vecDot2Q3_K(n, row, y + <usize>t * ys, y + <usize>(t + 1) * ys, o + <usize>t * os, o + <usize>(t + 1) * os, true);
     }
+    if (t < nTok) store<f32>(o + <usize>t * os, vecDotQ3_KQ8_KImpl(n, row, y + <usize>t * ys, true));
   }
 }
