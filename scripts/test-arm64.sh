@@ -27,7 +27,7 @@ echo "arm64 node: $(run -p 'process.version + " " + process.arch')"
 loader="--import=file://$root/node_modules/@tapjs/typescript/dist/esm/import.mjs"
 status=0
 # Under qemu a test file takes minutes; tap's default 30 s root timeout would cut it short.
-export TAP_TIMEOUT=0
+export TAP_TIMEOUT=0 NIBBLE_ALL_KERNEL_CHECKS=1
 for tier in --liftoff-only --no-liftoff; do
   start=$(date +%s)
   if TS_NODE_TRANSPILE_ONLY=1 NIBBLE_REQUIRE_RELAXED=1 run "$loader" "$tier" test/engine/kernels/all-kernel-checks.ts > ".cache/arm64-$tier.tap" 2>&1; then

@@ -25,7 +25,7 @@ for (const node of nodes) {
       // The test loader flags tap gave this process (TypeScript imports) go to the child too.
       const loader = process.execArgv.filter((a) => a.startsWith('--import') || a === '--enable-source-maps');
       const r = spawnSync(node, [...loader, ...flags, script], {
-        encoding: 'utf8', env: { ...process.env, NIBBLE_REQUIRE_RELAXED: '1', TS_NODE_TRANSPILE_ONLY: '1' }, maxBuffer: 1 << 26,
+        encoding: 'utf8', env: { ...process.env, NIBBLE_ALL_KERNEL_CHECKS: '1', NIBBLE_REQUIRE_RELAXED: '1', TS_NODE_TRANSPILE_ONLY: '1' }, maxBuffer: 1 << 26,
       });
       const failures = r.stdout.split('\n').filter((l) => /^\s*not ok/.test(l));
       t.equal(r.status, 0, `exit status (${failures.slice(0, 5).join(' | ') || r.stderr.slice(0, 500)})`);
