@@ -50,7 +50,7 @@ export class RequestQueue {
     const { store, bus, capacity } = this.options;
     if (!this.accepting) return this.reject(request, { code: 'shutting_down', message: 'nibble is shutting down; ask again when it is back' });
     if (this.waiting.length >= capacity) {
-      return this.reject(request, { code: 'busy', message: `busy: ${this.waiting.length} requests are waiting (requests.queue_capacity is ${capacity}); try again later` });
+      return this.reject(request, { code: 'busy', message: `${this.waiting.length} requests are waiting (requests.queue_capacity is ${capacity}); try again later` });
     }
     const row = store.insertAccepted(request);
     this.waiting.push(row);

@@ -42,11 +42,27 @@ t.test('an error answer is one line and exit 1; no daemon is one line too', asyn
   h.queue.submit({ id: 'first', source: 'test', prompt: 'x', messages: null, system: null, params: { max_tokens: 1, temperature: 0, stream: false }, reply: null, dedupKey: null });
   const r = await cli(['ask', 'anyone there?'], env);
   t.equal(r.code, 1);
-  t.match(r.stderr, /^nibble ask: busy: busy: 1 requests are waiting \(requests\.queue_capacity is 1\); try again later\n$/);
+  t.match(r.stderr, /^nibble ask: busy: 1 requests are waiting \(requests\.queue_capacity is 1\); try again later\n$/);
   const bad = await cli(['ask', '--max-tokens', 'many', 'x'], env);
   t.equal(bad.stderr, 'nibble ask: --max-tokens must be a whole number, got "many"\n');
   const port = await freePort();
   const none = await cli(['ask', 'hello'], { NIBBLE_BROKER_PORT: String(port) });
   t.equal(none.code, 1);
   t.match(none.stderr, new RegExp(`^nibble ask: cannot reach the broker at mqtt://127\\.0\\.0\\.1:${port} \\(.*\\); is \`nibble serve\` running\\?\\n$`));
+});
+
+t.test('ask --config finds the broker and base topic the daemon\'s config names', async (t) => {
+  const h = await harness({ env: { NIBBLE_BASE_TOPIC: 'ask/conf' }, tweak: (c) => { c.requests.queue_capacity = 2; } });
+  t.teardown(() => h.close());
+  await h.plugin.start();
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const file = join(mkdtempSync(join(tmpdir(), 'nibble-ask-')), 'config.yaml');
+  writeFileSync(file, `mqtt:\n  broker_port: ${h.plugin.brokerPort}\n  base_topic: ask/conf\n`);
+  h.queue.submit({ id: 'first', source: 'test', prompt: 'x', messages: null, system: null, params: { max_tokens: 1, temperature: 0, stream: false }, reply: null, dedupKey: null });
+  h.queue.submit({ id: 'second', source: 'test', prompt: 'x', messages: null, system: null, params: { max_tokens: 1, temperature: 0, stream: false }, reply: null, dedupKey: null });
+  const r = await cli(['ask', '--config', file, '--json', '--timeout', '20', 'hello?'], {});
+  t.equal(r.code, 1);
+  t.match(JSON.parse(r.stdout), { error: { code: 'busy' } }, 'reached the daemon through the config file alone');
 });

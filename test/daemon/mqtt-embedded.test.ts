@@ -144,7 +144,7 @@ t.test('a full queue answers busy', async (t) => {
   t.teardown(() => c.endAsync());
   const answers = await collect(c, `${h.base}/answer`);
   for (let i = 0; i < 3; i++) await c.publishAsync(`${h.base}/ask`, JSON.stringify({ id: `b${i}`, prompt: 'x' }), { qos: 1 });
-  t.match((await answers.next(1)).json, { id: 'b2', error: { code: 'busy', message: /busy/ } });
+  t.match((await answers.next(1)).json, { id: 'b2', error: { code: 'busy', message: /^2 requests are waiting/ } });
   t.same(h.store.counts(), { queued: 2, running: 0, done: 0, error: 1, cancelled: 0, interrupted: 0 });
 });
 

@@ -53,7 +53,7 @@ t.test('full queue: the next request gets a busy error, logged', async (t) => {
   s.queue.submit(req('1'));
   s.queue.submit(req('2'));
   const busy = s.queue.submit(req('3'));
-  t.match(busy, { status: 'error', error: { code: 'busy', message: /busy: 2 requests are waiting/ } });
+  t.match(busy, { status: 'error', error: { code: 'busy', message: /^2 requests are waiting \(requests\.queue_capacity is 2\)/ } });
   t.equal(s.finished[0]?.seq, busy.seq, 'its error answer is due at once');
   t.equal(s.queue.length, 2);
 });

@@ -4,9 +4,10 @@ import { UserError } from '../errors.js';
 
 export const askCommand: Command = {
   summary: 'ask the running daemon over MQTT and print the answer as it streams',
-  usage: '[--json] [--max-tokens N] [--temp X] [--timeout S] "question"   (broker: $NIBBLE_MQTT_URL, else 127.0.0.1:$NIBBLE_BROKER_PORT; topics under $NIBBLE_BASE_TOPIC)',
+  usage: '[--json] [--max-tokens N] [--temp X] [--timeout S] [--config F] "question"   (broker and topics as `nibble serve` with the same config and environment finds them)',
   options: {
     json: { type: 'boolean' },
+    config: { type: 'string', short: 'c' },
     'max-tokens': { type: 'string' },
     temp: { type: 'string' },
     timeout: { type: 'string' },
@@ -30,10 +31,22 @@ export const askCommand: Command = {
     const { ConfigError } = await import('../../daemon/config/errors.js');
     let url: string;
     let base: string;
+    let auth: { username?: string; password?: string; ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean };
     try {
-      const config = loadConfig({ env: process.env });
-      url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.mqtt.broker_port}`;
+      const config = loadConfig({ file: values.config as string | undefined, env: process.env });
+      const m = config.mqtt;
+      url = m.url ?? `mqtt://127.0.0.1:${m.broker_port}`;
       base = resolvePaths(config, process.env).baseTopic;
+      const { readFileSync } = await import('node:fs');
+      // The same credentials and TLS files the daemon uses; the embedded broker needs none.
+      auth = {
+        ...(m.url && m.username !== null ? { username: m.username } : {}),
+        ...(m.url && m.password !== null ? { password: m.password } : {}),
+        ...(m.url && m.ca !== null ? { ca: readFileSync(m.ca) } : {}),
+        ...(m.url && m.cert !== null ? { cert: readFileSync(m.cert) } : {}),
+        ...(m.url && m.key !== null ? { key: readFileSync(m.key) } : {}),
+        rejectUnauthorized: m.reject_unauthorized,
+      };
     } catch (err) {
       if (err instanceof ConfigError) throw new UserError(err.message);
       throw err;
@@ -42,7 +55,7 @@ export const askCommand: Command = {
     const id = randomBytes(6).toString('hex');
     const replyTo = `${base}/reply/${id}`;
     // MQTT 3.1.1 with reply_to works with every broker, the embedded one included.
-    const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clientId: `nibble-ask-${id}` })
+    const client = await mqtt.connectAsync(url, { ...auth, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clientId: `nibble-ask-${id}` })
       .catch((err: Error) => { throw new UserError(`cannot reach the broker at ${url} (${err.message}); is \`nibble serve\` running?`); });
     let streamed = '';
     // Ctrl-C while waiting cancels the request; its "cancelled" answer then ends the command.
