@@ -1,7 +1,9 @@
 // F16 weights: 2 bytes per weight (IEEE half), rows back to back. Paired
-// activation: the f32 row converted to F16, round to nearest even (as ggml
-// converts activations for F16 weights). Products of two F16 values are exact
-// in f32, so only the sum order matters: common.ts, "float dot order".
+// activation: the f32 row rounded to F16 (round to nearest even), as ggml
+// converts activations for F16 weights; the row keeps those values as f32
+// (4 bytes each, exact), so each weight row's dot converts only the weights.
+// Products of two f16 values are exact in f32, so only the sum order
+// matters: common.ts, "float dot order".
 
 import {
   f16ToF32, f32ToF16, combineF32x4x4, f16x4ToF32x4Hoisted,
@@ -12,9 +14,9 @@ export function dequantizeRowF16(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), f16ToF32(load<u16>(x + (<usize>i << 1))));
 }
 
-/** Bytes of one F16 activation row of n values. */
+/** Bytes of one F16 activation row of n values (f16-rounded values kept as f32). */
 export function actF16RowBytes(n: i32): i32 {
-  return n << 1;
+  return n << 2;
 }
 
 /** Converts n f32 at x to F16 at y (round to nearest even). */
@@ -22,9 +24,12 @@ export function convertRowF32ToF16(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u16>(y + (<usize>i << 1), <u16>f32ToF16(load<f32>(x + (<usize>i << 2))));
 }
 
-/** Converts `rows` f32 rows (xStride bytes apart) to F16 rows yStride bytes apart. */
+/** Rounds `rows` f32 rows (xStride bytes apart) to f16 values, kept as f32 in rows yStride bytes apart. */
 export function quantizeRowsF16(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
-  for (let r = 0; r < rows; r++) convertRowF32ToF16(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n);
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * <usize>xStride, yr = y + <usize>r * <usize>yStride;
+    for (let i = 0; i < n; i++) store<f32>(yr + (<usize>i << 2), f16ToF32(f32ToF16(load<f32>(xr + (<usize>i << 2)))));
+  }
 }
 
 // @ts-ignore: decorator
@@ -34,7 +39,7 @@ export function quantizeRowsF16(x: usize, xStride: i32, y: usize, yStride: i32, 
 
 // @ts-ignore: decorator
 @inline function prod(x: usize, y: usize, i: i32): f32 {
-  return f16ToF32(load<u16>(x + (<usize>i << 1))) * f16ToF32(load<u16>(y + (<usize>i << 1)));
+  return f16ToF32(load<u16>(x + (<usize>i << 1))) * load<f32>(y + (<usize>i << 2));
 }
 
 /** Scalar reference: lane k sums elements k, k + 16, ... in order. */
@@ -64,13 +69,12 @@ export function vecDotF16F16Simd128(n: i32, x: usize, y: usize): f32 {
   const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   for (let i = 0; i < n16; i += 16) {
-    const px = x + (<usize>i << 1), py = y + (<usize>i << 1);
+    const px = x + (<usize>i << 1), py = y + (<usize>i << 2);
     const x0 = v128.load(px), x1 = v128.load(px, 16);
-    const y0 = v128.load(py), y1 = v128.load(py, 16);
-    acc0 = f32x4.add(acc0, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x0), hs, hem, hsc, hinf, hexp, hman), cvt(i32x4.extend_low_i16x8_u(y0), hs, hem, hsc, hinf, hexp, hman)));
-    acc1 = f32x4.add(acc1, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x0), hs, hem, hsc, hinf, hexp, hman), cvt(i32x4.extend_high_i16x8_u(y0), hs, hem, hsc, hinf, hexp, hman)));
-    acc2 = f32x4.add(acc2, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x1), hs, hem, hsc, hinf, hexp, hman), cvt(i32x4.extend_low_i16x8_u(y1), hs, hem, hsc, hinf, hexp, hman)));
-    acc3 = f32x4.add(acc3, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x1), hs, hem, hsc, hinf, hexp, hman), cvt(i32x4.extend_high_i16x8_u(y1), hs, hem, hsc, hinf, hexp, hman)));
+    acc0 = f32x4.add(acc0, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x0), hs, hem, hsc, hinf, hexp, hman), v128.load(py)));
+    acc1 = f32x4.add(acc1, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x0), hs, hem, hsc, hinf, hexp, hman), v128.load(py, 16)));
+    acc2 = f32x4.add(acc2, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x1), hs, hem, hsc, hinf, hexp, hman), v128.load(py, 32)));
+    acc3 = f32x4.add(acc3, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x1), hs, hem, hsc, hinf, hexp, hman), v128.load(py, 48)));
   }
   const main = combineF32x4x4(acc0, acc1, acc2, acc3);
   let t: f32 = 0;

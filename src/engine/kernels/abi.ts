@@ -97,7 +97,7 @@ export interface KernelExports extends ForwardOpExports {
   matVecF32: MatVecFn;
   matMatF32: MatMatFn;
 
-  // F16 (f16.ts): activations converted to f16, 2 bytes per value
+  // F16 (f16.ts): activations rounded to f16 and kept as f32 values, 4 bytes per value
   dequantizeRowF16: DequantizeFn;
   actF16RowBytes(n: number): number;
   convertRowF32ToF16: QuantizeRowFn;

@@ -84,10 +84,14 @@ for (const spec of specs) {
           yStride = ex[`act${spec.name}RowBytes`]!(n);
           y = yPtr;
           ex[`quantizeRows${spec.name}`]!(xPtr, n * 4, yPtr, yStride, n, nTok);
-          const got = Array.from(mem.u16(yPtr, (yStride / 2) * nTok));
+          // F16 rows keep the f16-rounded values as f32 (4 bytes each); BF16 rows hold bf16 bits.
+          const got = spec.name === 'F16'
+            ? Array.from(mem.f32(yPtr, (yStride / 4) * nTok), (v) => numberToF16(v))
+            : Array.from(mem.u16(yPtr, (yStride / 2) * nTok));
+          const per = spec.name === 'F16' ? yStride / 4 : yStride / 2;
           for (let tk = 0; tk < nTok; tk++) {
             for (let i = 0; i < n; i++) {
-              if (got[tk * (yStride / 2) + i] !== actBits[tk * n + i]) { t.fail(`${tag}: converted activation ${i} of token ${tk}`); return; }
+              if (got[tk * per + i] !== actBits[tk * n + i]) { t.fail(`${tag}: converted activation ${i} of token ${tk}`); return; }
             }
           }
         }
