@@ -2,8 +2,7 @@
 // over pointers into kernel memory. Heavy ops (matmul, attention) run on all
 // threads; the element-wise ones are cheap and run on the calling thread.
 import type { Kernels, WeightRef } from '../kernels/kernels.js';
-import { rowBytes } from '../ggml-types.js';
-import { ggmlTypeByName } from '../ggml-types.js';
+import { ggmlTypeByName, rowBytes } from '../ggml-types.js';
 import type { KvType } from './run-state.js';
 
 export interface AttentionArgs {
