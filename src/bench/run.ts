@@ -23,11 +23,14 @@ interface NodeBin { label: string; bin: string; version: string }
 interface Bandwidth { node: string; threads: number; gb_s: number; when: 'start' | 'end' }
 
 const USAGE = `usage: npm run bench -- [--models a,b] [--types Q4_0,Q8_0,Q4_K_M] [--threads 1,2]
-       [--nodes 20,24] [-r 3] [-p 64] [-n 32] [--quick] [--out DIR] [--busy 0.15] [--no-peer]
+       [--nodes 20,24] [--procs 3] [-r 1] [-p 64] [-n 32] [--quick] [--out DIR] [--busy 0.15] [--no-peer]
 
   Defaults: models ${SHAPES.join(',')}; types ${TYPES.join(',')}; threads 1 and
-  all cores; nodes: this Node and 24; 3 processes per engine and figure.
-  --quick: smollm2-135m Q4_0, 1 thread, 1 repetition.
+  all cores; nodes: this Node and 24. Each engine runs --procs fresh processes
+  per model, type and thread count (3), each one warm-up then -r measured runs
+  (1); pp and tg are the median of all runs, load and RSS of the processes.
+  --procs 1 -r 3 is llama-bench's own way (one process, warm-up, 3 runs).
+  --quick: smollm2-135m Q4_0, 1 thread, one process, one run.
   Results go to docs/bench/ for the full matrix, else to .cache/bench-results/
   (or --out DIR): results-<node>.json, chart.svg (and chart.png), results.md.`;
 
@@ -38,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       models: { type: 'string' }, types: { type: 'string' }, threads: { type: 'string' }, nodes: { type: 'string' },
-      repetitions: { type: 'string', short: 'r' }, 'n-prompt': { type: 'string', short: 'p' }, 'n-gen': { type: 'string', short: 'n' },
+      repetitions: { type: 'string', short: 'r' }, procs: { type: 'string' }, 'n-prompt': { type: 'string', short: 'p' }, 'n-gen': { type: 'string', short: 'n' },
       quick: { type: 'boolean' }, out: { type: 'string' }, busy: { type: 'string' }, 'no-peer': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -48,13 +51,14 @@ export async function main(argv: string[]): Promise<number> {
   const types = list(values.types) ?? (quick ? ['Q4_0'] : [...TYPES]);
   const cores = availableParallelism();
   const threads = (list(values.threads)?.map(Number) ?? (quick ? [1] : [...new Set([1, cores])]));
-  const reps = Number(values.repetitions ?? (quick ? 1 : 3));
+  const procs = Number(values.procs ?? (quick ? 1 : 3));
+  const reps = Number(values.repetitions ?? 1);
   const p = Number(values['n-prompt'] ?? 64);
   const n = Number(values['n-gen'] ?? 32);
   const busyLimit = Number(values.busy ?? 0.15);
   for (const s of shapes) if (!(SHAPES as readonly string[]).includes(s)) throw new Error(`unknown model shape ${s} (one of ${SHAPES.join(', ')})`);
   for (const t of types) if (!(TYPES as readonly string[]).includes(t)) throw new Error(`unknown type ${t} (one of ${TYPES.join(', ')})`);
-  if (threads.some((t) => !Number.isInteger(t) || t < 1) || !(reps >= 1) || !(p >= 0) || !(n >= 0)) throw new Error('bad --threads, -r, -p or -n');
+  if (threads.some((t) => !Number.isInteger(t) || t < 1) || !(reps >= 1) || !(procs >= 1) || !(p >= 0) || !(n >= 0)) throw new Error('bad --threads, -r, -p or -n');
   // The whole matrix (in any order) goes to docs/bench; a subset must not overwrite it.
   const everything = (asked: string[], all: readonly string[]) => asked.length === all.length && all.every((x) => asked.includes(x));
   const full = !quick && everything(shapes, SHAPES) && everything(types, TYPES) && !values.threads && !values.nodes;
@@ -69,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const machine = machineInfo();
   process.stderr.write(`bench: ${machine.cpu}, ${machine.cores} cores; nodes ${nodes.map((x) => x.version).join(', ')}; ` +
-    `${shapes.length} shapes x ${types.length} types x threads ${threads.join(',')} x ${reps} reps; out ${outDir}\n`);
+    `${shapes.length} shapes x ${types.length} types x threads ${threads.join(',')} x ${procs} processes x ${reps} runs; out ${outDir}\n`);
 
   const models: BenchModel[] = [];
   for (const s of shapes) for (const t of types) models.push(ensureModel(s, t));
@@ -79,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const cells: Cell[] = [];
   const started = new Date().toISOString();
-  const write = (final: boolean) => writeResults(outDir, { started, final, machine, nodes, threads, reps, p, n, busyLimit, models, bandwidth, cells });
+  const write = (final: boolean) => writeResults(outDir, { started, final, machine, nodes, threads, procs, reps, p, n, busyLimit, models, bandwidth, cells });
   for (const m of models) {
     for (const t of threads) {
       const cell: Cell = { shape: m.shape, type: m.type, threads: t, model: m, samples: [] };
@@ -88,10 +92,10 @@ export async function main(argv: string[]): Promise<number> {
         ...(peer ? [{ engine: 'llama.cpp' as const, node: nodes[0]! }] : []),
         ...nodes.map((node) => ({ engine: 'nibble' as const, node })),
       ];
-      for (let rep = 0; rep < reps; rep++) {
+      for (let rep = 0; rep < procs; rep++) {
         for (let k = 0; k < engines.length; k++) {
-          const e = engines[(k + rep) % engines.length]!;
-          const s = measure(e.engine, e.node, m, t, p, n, rep);
+          const e = engines[(k + rep + cells.length) % engines.length]!;
+          const s = measure(e.engine, e.node, m, t, p, n, reps, rep);
           cell.samples.push(s);
           logSample(m, t, s, busyLimit);
         }
@@ -133,10 +137,10 @@ function lastJson(stdout: string): unknown {
   return JSON.parse(line);
 }
 
-function measure(engine: Sample['engine'], node: NodeBin, m: BenchModel, threads: number, p: number, n: number, rep: number): Sample {
+function measure(engine: Sample['engine'], node: NodeBin, m: BenchModel, threads: number, p: number, n: number, runs: number, rep: number): Sample {
   const args = engine === 'nibble'
-    ? [nibbleBin, 'bench', '-m', m.path, '-t', String(threads), '-p', String(p), '-n', String(n), '-r', '1', '--json']
-    : [join(repoRoot, 'dist', 'bench', 'peer-main.js'), '-m', m.path, '-t', String(threads), '-p', String(p), '-n', String(n), '-r', '1'];
+    ? [nibbleBin, 'bench', '-m', m.path, '-t', String(threads), '-p', String(p), '-n', String(n), '-r', String(runs), '--json']
+    : [join(repoRoot, 'dist', 'bench', 'peer-main.js'), '-m', m.path, '-t', String(threads), '-p', String(p), '-n', String(n), '-r', String(runs)];
   const meter = new BusyMeter();
   meter.start();
   const t0 = performance.now();
@@ -195,7 +199,7 @@ function sourceVersion(): { commit: string; modified_files: number; kernels: Rec
 }
 
 interface RunRecord {
-  started: string; final: boolean; machine: ReturnType<typeof machineInfo>; nodes: NodeBin[]; threads: number[]; reps: number;
+  started: string; final: boolean; machine: ReturnType<typeof machineInfo>; nodes: NodeBin[]; threads: number[]; procs: number; reps: number;
   p: number; n: number; busyLimit: number; models: BenchModel[]; bandwidth: Bandwidth[]; cells: Cell[];
 }
 
@@ -207,7 +211,7 @@ function writeResults(outDir: string, run: RunRecord): Row[] {
     const doc = {
       command: 'npm run bench', started: run.started, finished: run.final ? new Date().toISOString() : null,
       machine: run.machine, node: node.version, peer: `node-llama-cpp ${PEER_VERSION}`, source: sourceVersion(),
-      settings: { n_prompt: run.p, n_gen: run.n, processes_per_figure: run.reps, threads: run.threads, busy_limit_cores: run.busyLimit, flash_attention: false, kv_cache: 'f16' },
+      settings: { n_prompt: run.p, n_gen: run.n, processes_per_figure: run.procs, runs_per_process: run.reps, threads: run.threads, busy_limit_cores: run.busyLimit, flash_attention: false, kv_cache: 'f16' },
       bandwidth: run.bandwidth.filter((b) => b.node === node.label),
       models: run.models.map((m) => ({ ...m, path: rel(m.path) })),
       rows: rows.filter((r) => r.node === node.label),
@@ -219,7 +223,7 @@ function writeResults(outDir: string, run: RunRecord): Row[] {
   // The chart and the Markdown table after every cell too, so a run cut short still leaves them.
   if (rows.length > 0) {
     const subtitle = `${run.machine.cpu}, ${run.machine.cores} vCPUs; ${run.nodes.map((x) => `Node ${x.version}`).join(', ')}; node-llama-cpp ${PEER_VERSION}; ` +
-      `synthetic models of real shapes; median of ${run.reps} fresh processes each; ${run.started.slice(0, 16).replace('T', ' ')} UTC` +
+      `synthetic models of real shapes; ${run.procs > 1 ? `median of ${run.procs} fresh processes x ${run.reps} run(s)` : `one process per figure, median of ${run.reps} runs after a warm-up`}; ${run.started.slice(0, 16).replace('T', ' ')} UTC` +
       (run.final ? '' : ' (partial run)');
     const svg = chartSvg({ rows, title: 'nibble (WebAssembly) beside native llama.cpp, tokens/s', subtitle });
     writeFileSync(join(outDir, 'chart.svg'), svg);

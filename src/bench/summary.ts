@@ -31,6 +31,7 @@ export interface Figures {
   pp_tok_s: number | null;
   tg_tok_s: number | null;
   rss_mb: number | null;
+  /** Measured runs behind the pp and tg medians. */
   runs: number;
 }
 
@@ -65,11 +66,18 @@ export interface TargetCheck {
 
 function figures(samples: Sample[]): Figures {
   const ok = samples.filter((s) => s.result !== undefined).map((s) => s.result!);
-  const med = (pick: (r: BenchResult | PeerResult) => number | null) => {
-    const v = ok.map(pick).filter((x): x is number => x !== null && Number.isFinite(x));
-    return v.length ? median(v) : null;
+  const med = (v: number[]) => {
+    const finite = v.filter((x) => Number.isFinite(x));
+    return finite.length ? median(finite) : null;
   };
-  return { load_ms: med((r) => r.load_ms), pp_tok_s: med((r) => r.pp_tok_s), tg_tok_s: med((r) => r.tg_tok_s), rss_mb: med((r) => r.rss_mb), runs: ok.length };
+  // speeds: every measured run of every process; load and RSS: one figure per process
+  return {
+    load_ms: med(ok.map((r) => r.load_ms)),
+    pp_tok_s: med(ok.flatMap((r) => r.pp_samples)),
+    tg_tok_s: med(ok.flatMap((r) => r.tg_samples)),
+    rss_mb: med(ok.map((r) => r.rss_mb)),
+    runs: ok.reduce((k, r) => k + Math.max(r.pp_samples.length, r.tg_samples.length), 0),
+  };
 }
 
 const div = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? a / b : null);
@@ -92,7 +100,7 @@ export function summarize(cells: Cell[], bandwidth: (node: string, threads: numb
   const rows: Row[] = [];
   for (const c of cells) {
     const peer = c.samples.filter((s) => s.engine === 'llama.cpp');
-    const nodes = [...new Set(c.samples.filter((s) => s.engine === 'nibble').map((s) => s.node))];
+    const nodes = [...new Set(c.samples.filter((s) => s.engine === 'nibble').map((s) => s.node))].sort();
     for (const node of nodes) {
       const mine = c.samples.filter((s) => s.engine === 'nibble' && s.node === node);
       const nb = figures(mine);
