@@ -96,35 +96,27 @@ let EIGHT: v128 = i8x16.splat(8);
 // @ts-ignore: decorator
 @inline function vecDotQ4_0Q8_0Impl(n: i32, x: usize, y: usize, relaxed: bool): f32 {
   const nb = n >> 5;
-  const dy = y + <usize>n;
-  const sy = dy + (<usize>nb << 2);
   const m = NIBBLE_MASK, eight = EIGHT;
   const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
   let acc = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const p = x + <usize>b * QB;
-    const a = y + (<usize>b << 5);
-    let isum: v128;
-    if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
-      const qa = hsumI32x4x4(
-        blockDotQ4_0Relaxed(p, a, m), blockDotQ4_0Relaxed(p + QB, a + 32, m),
-        blockDotQ4_0Relaxed(p + 2 * QB, a + 64, m), blockDotQ4_0Relaxed(p + 3 * QB, a + 96, m),
-      );
-      isum = i32x4.sub(qa, i32x4.shl(v128.load(sy + (<usize>b << 2)), 3));
-    } else {
-      isum = hsumI32x4x4(
-        blockDotQ4_0Simd128(p, a, m, eight), blockDotQ4_0Simd128(p + QB, a + 32, m, eight),
-        blockDotQ4_0Simd128(p + 2 * QB, a + 64, m, eight), blockDotQ4_0Simd128(p + 3 * QB, a + 96, m, eight),
-      );
-    }
     const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hsc, hinf, hexp, hman);
-    acc = f32x4.add(acc, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2))));
+    acc = f32x4.add(acc, groupQ4_0(p, y, b, n, nb, dw, m, eight, relaxed));
   }
+  return finishQ4_0(acc, b, nb, x, y, y + <usize>n, m, eight);
+}
+
+/**
+ * Adds the tail blocks (nb % 4 of them, into lanes 0..2 only, since a fourth
+ * would have made a full group) and reduces the lanes in the fixed order.
+ */
+// @ts-ignore: decorator
+@inline function finishQ4_0(acc: v128, b: i32, nb: i32, x: usize, y: usize, dy: usize, m: v128, eight: v128): f32 {
   let l0 = f32x4.extract_lane(acc, 0), l1 = f32x4.extract_lane(acc, 1);
   let l2 = f32x4.extract_lane(acc, 2);
   for (; b < nb; b++) {
-    // Tail blocks: lanes 0..2 only, since a fourth block would have made a full group.
     const p = x + <usize>b * QB;
     const isum = hsumI32x4(blockDotQ4_0Simd128(p, y + (<usize>b << 5), m, eight));
     const v = (<f32>isum * f16ToF32(load<u16>(p))) * load<f32>(dy + (<usize>b << 2));
@@ -132,6 +124,48 @@ let EIGHT: v128 = i8x16.splat(8);
     if (lane == 0) l0 += v; else if (lane == 1) l1 += v; else l2 += v;
   }
   return (l0 + l1) + (l2 + f32x4.extract_lane(acc, 3));
+}
+
+/** One group of four blocks of one token, as vecDotQ4_0Q8_0Impl adds it to its lanes. */
+// @ts-ignore: decorator
+@inline function groupQ4_0(p: usize, y: usize, b: i32, n: i32, nb: i32, dw: v128, m: v128, eight: v128, relaxed: bool): v128 {
+  const a = y + (<usize>b << 5);
+  const dy = y + <usize>n;
+  let isum: v128;
+  if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
+    const qa = hsumI32x4x4(
+      blockDotQ4_0Relaxed(p, a, m), blockDotQ4_0Relaxed(p + QB, a + 32, m),
+      blockDotQ4_0Relaxed(p + 2 * QB, a + 64, m), blockDotQ4_0Relaxed(p + 3 * QB, a + 96, m),
+    );
+    isum = i32x4.sub(qa, i32x4.shl(v128.load(dy + (<usize>nb << 2) + (<usize>b << 2)), 3));
+  } else {
+    isum = hsumI32x4x4(
+      blockDotQ4_0Simd128(p, a, m, eight), blockDotQ4_0Simd128(p + QB, a + 32, m, eight),
+      blockDotQ4_0Simd128(p + 2 * QB, a + 64, m, eight), blockDotQ4_0Simd128(p + 3 * QB, a + 96, m, eight),
+    );
+  }
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2)));
+}
+
+/**
+ * Two tokens against one row in a single pass over its blocks (prefill): the
+ * scales are converted once for both. Each token's sums are exactly those of
+ * vecDotQ4_0Q8_0Impl, so the results are bit-identical to it.
+ */
+function vecDot2Q4_0(n: i32, x: usize, y0: usize, y1: usize, o0: usize, o1: usize): void {
+  const nb = n >> 5;
+  const m = NIBBLE_MASK, eight = EIGHT;
+  const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const p = x + <usize>b * QB;
+    const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hsc, hinf, hexp, hman);
+    acc0 = f32x4.add(acc0, groupQ4_0(p, y0, b, n, nb, dw, m, eight, true));
+    acc1 = f32x4.add(acc1, groupQ4_0(p, y1, b, n, nb, dw, m, eight, true));
+  }
+  store<f32>(o0, finishQ4_0(acc0, b, nb, x, y0, y0 + <usize>n, m, eight));
+  store<f32>(o1, finishQ4_0(acc1, b, nb, x, y1, y1 + <usize>n, m, eight));
 }
 
 /** SIMD128 kernel: bit-identical to vecDotQ4_0Q8_0Scalar. */
@@ -152,14 +186,21 @@ export function matVecQ4_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: us
   }
 }
 
-/** Matrix x matrix (prefill): out[t * outStride + r] = dot(row r, activation row t); one row read serves every token. */
+/**
+ * Matrix x matrix (prefill): out[t * outStride + r] = dot(row r, activation
+ * row t); tokens go two at a time through each row's blocks.
+ */
 export function matMatQ4_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   const rowBytes = <usize>(n >> 5) * QB;
   for (let r = r0; r < r1; r++) {
     const row = w + <usize>r * rowBytes;
-    for (let t = 0; t < nTok; t++) {
+    let t = 0;
+    for (; t + 2 <= nTok; t += 2) {
       const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
-      store<f32>(o, vecDotQ4_0Q8_0Impl(n, row, y + <usize>t * <usize>yStride, true));
+      vecDot2Q4_0(n, row, y + <usize>t * <usize>yStride, y + <usize>(t + 1) * <usize>yStride, o, o + (<usize>outStride << 2));
+    }
+    if (t < nTok) {
+      store<f32>(out + ((<usize>t * <usize>outStride + <usize>r) << 2), vecDotQ4_0Q8_0Impl(n, row, y + <usize>t * <usize>yStride, true));
     }
   }
 }
