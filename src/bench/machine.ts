@@ -42,6 +42,22 @@ export function cpuTimes(): { busyMs: number; totalMs: number } | undefined {
   }
 }
 
+/**
+ * CPU time of this process's waited-for children and all their descendants,
+ * ms (/proc/self/stat cutime + cstime): counts what a child's own helpers
+ * used too (node-llama-cpp tests its binary in a subprocess).
+ */
+export function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields after "(comm)": state is f[0], so utime is f[11]; cutime f[13], cstime f[14]
+    return (Number(f[13]) + Number(f[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface BusyRecord {
   /** 1-minute load average at the start and the end. */
   load_start: number;
@@ -55,16 +71,21 @@ export class BusyMeter {
   private t0 = 0;
   private load0 = 0;
   private cpu0: ReturnType<typeof cpuTimes>;
+  private children0: number | undefined;
 
   start(): void {
     this.t0 = performance.now();
     this.load0 = loadavg()[0]!;
     this.cpu0 = cpuTimes();
+    this.children0 = childrenCpuMs();
   }
 
+  /** childCpuMs: the child's own report, used where /proc cannot count its whole tree. */
   end(childCpuMs: number | undefined): BusyRecord {
     const wall = performance.now() - this.t0;
     const cpu1 = cpuTimes();
+    const children1 = childrenCpuMs();
+    if (this.children0 !== undefined && children1 !== undefined && children1 > this.children0) childCpuMs = children1 - this.children0;
     let foreign: number | null = null;
     if (this.cpu0 && cpu1 && childCpuMs !== undefined && wall > 0) {
       foreign = Math.max(0, (cpu1.busyMs - this.cpu0.busyMs - childCpuMs) / wall);
