@@ -228,7 +228,7 @@ function writeResults(outDir: string, run: RunRecord): Row[] {
     const svg = chartSvg({ rows, title: 'nibble (WebAssembly) beside native llama.cpp, tokens/s', subtitle });
     writeFileSync(join(outDir, 'chart.svg'), svg);
     // PNG only where librsvg's rsvg-convert is installed (apt-get install librsvg2-bin); the SVG is the chart.
-    const png = spawnSync('rsvg-convert', ['-z', '1.5', '-o', join(outDir, 'chart.png'), join(outDir, 'chart.svg')], { stdio: 'ignore' });
+    const png = spawnSync('rsvg-convert', ['-z', '1', '-o', join(outDir, 'chart.png'), join(outDir, 'chart.svg')], { stdio: 'ignore' });
     if (png.status !== 0) process.stderr.write('bench: no chart.png (needs rsvg-convert: apt-get install librsvg2-bin)\n');
     const bw = bestBandwidthLine(run.bandwidth);
     writeFileSync(join(outDir, 'results.md'),
