@@ -7,7 +7,7 @@
 
 import {
   f16ToF32, f32ToF16, combineF32x4x4, f16x4ToF32x4Hoisted,
-  F16_SIGN, F16_EM, F16_SCALE, F16_INF, F32_EXP, F16_MANT,
+  F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
 } from './common';
 
 export function dequantizeRowF16(x: usize, y: usize, n: i32): void {
@@ -66,15 +66,15 @@ export function vecDotF16F16Scalar(n: i32, x: usize, y: usize): f32 {
 export function vecDotF16F16Simd128(n: i32, x: usize, y: usize): f32 {
   const n16 = n & ~15;
   // Constants hoisted out of the loop (common.ts, "hoisted constants").
-  const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   for (let i = 0; i < n16; i += 16) {
     const px = x + (<usize>i << 1), py = y + (<usize>i << 2);
     const x0 = v128.load(px), x1 = v128.load(px, 16);
-    acc0 = f32x4.add(acc0, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x0), hs, hem, hsc, hinf, hexp, hman), v128.load(py)));
-    acc1 = f32x4.add(acc1, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x0), hs, hem, hsc, hinf, hexp, hman), v128.load(py, 16)));
-    acc2 = f32x4.add(acc2, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x1), hs, hem, hsc, hinf, hexp, hman), v128.load(py, 32)));
-    acc3 = f32x4.add(acc3, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x1), hs, hem, hsc, hinf, hexp, hman), v128.load(py, 48)));
+    acc0 = f32x4.add(acc0, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x0), hs, hem, hti, hmax, hrb, hmn), v128.load(py)));
+    acc1 = f32x4.add(acc1, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x0), hs, hem, hti, hmax, hrb, hmn), v128.load(py, 16)));
+    acc2 = f32x4.add(acc2, f32x4.mul(cvt(i32x4.extend_low_i16x8_u(x1), hs, hem, hti, hmax, hrb, hmn), v128.load(py, 32)));
+    acc3 = f32x4.add(acc3, f32x4.mul(cvt(i32x4.extend_high_i16x8_u(x1), hs, hem, hti, hmax, hrb, hmn), v128.load(py, 48)));
   }
   const main = combineF32x4x4(acc0, acc1, acc2, acc3);
   let t: f32 = 0;

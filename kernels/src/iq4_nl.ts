@@ -12,7 +12,7 @@
 
 import {
   f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, f16x4ToF32x4Hoisted,
-  F16_SIGN, F16_EM, F16_SCALE, F16_INF, F32_EXP, F16_MANT,
+  F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
 } from './common';
 
 const QB: usize = 18;
@@ -85,7 +85,7 @@ export function vecDotIQ4_NLQ8_0Scalar(n: i32, x: usize, y: usize): f32 {
   const nb = n >> 5;
   const dy = y + <usize>n;
   // Constants hoisted out of the loop (common.ts, "hoisted constants").
-  const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   let acc = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
@@ -95,7 +95,7 @@ export function vecDotIQ4_NLQ8_0Scalar(n: i32, x: usize, y: usize): f32 {
       blockDotIQ4_NL(p, a, relaxed), blockDotIQ4_NL(p + QB, a + 32, relaxed),
       blockDotIQ4_NL(p + 2 * QB, a + 64, relaxed), blockDotIQ4_NL(p + 3 * QB, a + 96, relaxed),
     );
-    const dd = f32x4.mul(f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hsc, hinf, hexp, hman), v128.load(dy + (<usize>b << 2)));
+    const dd = f32x4.mul(f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn), v128.load(dy + (<usize>b << 2)));
     acc = f32x4.add(acc, f32x4.mul(dd, f32x4.convert_i32x4_s(isum)));
   }
   let l0 = f32x4.extract_lane(acc, 0), l1 = f32x4.extract_lane(acc, 1);

@@ -13,7 +13,7 @@
 
 import {
   f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, f16x4ToF32x4Hoisted,
-  F16_SIGN, F16_EM, F16_SCALE, F16_INF, F32_EXP, F16_MANT,
+  F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
 } from './common';
 
 const QB: usize = 18;
@@ -97,12 +97,12 @@ let EIGHT: v128 = i8x16.splat(8);
 @inline function vecDotQ4_0Q8_0Impl(n: i32, x: usize, y: usize, relaxed: bool): f32 {
   const nb = n >> 5;
   const m = NIBBLE_MASK, eight = EIGHT;
-  const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   let acc = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const p = x + <usize>b * QB;
-    const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hsc, hinf, hexp, hman);
+    const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn);
     acc = f32x4.add(acc, groupQ4_0(p, y, b, n, nb, dw, m, eight, relaxed));
   }
   return finishQ4_0(acc, b, nb, x, y, y + <usize>n, m, eight);
@@ -155,12 +155,12 @@ let EIGHT: v128 = i8x16.splat(8);
 function vecDot2Q4_0(n: i32, x: usize, y0: usize, y1: usize, o0: usize, o1: usize): void {
   const nb = n >> 5;
   const m = NIBBLE_MASK, eight = EIGHT;
-  const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const p = x + <usize>b * QB;
-    const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hsc, hinf, hexp, hman);
+    const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn);
     acc0 = f32x4.add(acc0, groupQ4_0(p, y0, b, n, nb, dw, m, eight, true));
     acc1 = f32x4.add(acc1, groupQ4_0(p, y1, b, n, nb, dw, m, eight, true));
   }

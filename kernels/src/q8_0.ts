@@ -11,7 +11,7 @@
 
 import {
   f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, f16x4ToF32x4Hoisted,
-  F16_SIGN, F16_EM, F16_SCALE, F16_INF, F32_EXP, F16_MANT,
+  F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
 } from './common';
 
 const QB: usize = 34;
@@ -63,7 +63,7 @@ export function vecDotQ8_0Q8_0Simd128(n: i32, x: usize, y: usize): f32 {
   const nb = n >> 5;
   const dy = y + <usize>n;
   // Constants hoisted out of the loop (common.ts, "hoisted constants").
-  const hs = F16_SIGN, hem = F16_EM, hsc = F16_SCALE, hinf = F16_INF, hexp = F32_EXP, hman = F16_MANT;
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   let acc = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
@@ -73,7 +73,7 @@ export function vecDotQ8_0Q8_0Simd128(n: i32, x: usize, y: usize): f32 {
       blockDotQ8_0(p, a), blockDotQ8_0(p + QB, a + 32),
       blockDotQ8_0(p + 2 * QB, a + 64), blockDotQ8_0(p + 3 * QB, a + 96),
     );
-    const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hsc, hinf, hexp, hman);
+    const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn);
     acc = f32x4.add(acc, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2))));
   }
   let l0 = f32x4.extract_lane(acc, 0), l1 = f32x4.extract_lane(acc, 1);

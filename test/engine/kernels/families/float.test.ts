@@ -130,6 +130,38 @@ for (const spec of specs) {
   });
 }
 
+t.test('every half converts exactly: scalar (dequantizeRowF16) and 4-lane SIMD (F16 dot), subnormals and Inf/NaN included', async (t) => {
+  const insts = instances();
+  const { mem } = insts[0]!;
+  const all = Uint16Array.from({ length: 0x10000 }, (_, h) => h);
+  const wPtr = mem.alloc(all.length * 2), fPtr = mem.alloc(all.length * 4), onePtr = mem.alloc(16 * 4);
+  mem.u16(wPtr, all.length).set(all);
+  mem.f32(onePtr, 16).fill(1);
+  const want = (h: number): number => {
+    const e = (h >> 10) & 31;
+    if (e !== 31) return bits(f16ToNumber(h));
+    return ((h & 0x8000) << 16 | 0x7f800000 | (h & 0x3ff) << 13) >>> 0; // Inf/NaN keep their payload
+  };
+  for (const inst of insts) {
+    inst.ex.dequantizeRowF16(wPtr, fPtr, all.length);
+    const got = new Uint32Array(mem.memory.buffer, fPtr, all.length); // raw bits: a JS number would quiet signalling NaNs
+    const bad = all.find((h) => got[h] !== want(h));
+    t.equal(bad, undefined, `${inst.build} scalar: all 65536 halves`);
+    // A row of 16 halves holding h in lane h % 16 and zeros elsewhere, dotted with ones: the sum is h's value exactly.
+    const row = mem.alloc(32);
+    let badSimd: number | undefined;
+    for (let h = 0; h < 0x10000 && badSimd === undefined; h++) {
+      if (((h >> 10) & 31) === 31) continue;
+      const r = mem.u16(row, 16);
+      r.fill(0);
+      r[h % 16] = h;
+      const v = inst.ex.vecDotF16F16Simd128(16, row, onePtr);
+      if (bits(v) !== bits(f16ToNumber(h) + 0)) badSimd = h;
+    }
+    t.equal(badSimd, undefined, `${inst.build} SIMD: all finite halves in every lane`);
+  }
+});
+
 // Keep the ABI names honest: the interface lists what this test calls.
 const names: (keyof KernelExports)[] = ['vecDotF16F16Scalar', 'vecDotBF16BF16Simd128', 'matVecF32', 'quantizeRowsF16', 'quantizeRowsBF16'];
 void names;
