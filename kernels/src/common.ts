@@ -170,6 +170,36 @@ export function f32ToBf16(f: f32): u32 {
   return v128.shuffle<u16>(i16x8.splat(0), v, 0, 12, 0, 13, 0, 14, 0, 15);
 }
 
+// ---- reading ahead -----------------------------------------------------------
+//
+// WebAssembly has no prefetch instruction, and a matrix x vector kernel does
+// so much work per byte that the CPU's out-of-order window keeps too few cache
+// misses in flight: 4 GB/s on one x64 thread against the read loop's 15 on a
+// 144 MB matrix. So before each row, the kernel loads one 16-byte word per
+// 64-byte line of the row PREFETCH_ROWS ahead (one line each, so the row is
+// in cache when its turn comes). The words go into a sink the kernel keeps
+// alive (keepAlive), so no compiler can drop the loads. Measured on x64:
+// +45% on Q8_0 151669x896, +20% on Q4_0 280000x896, -10% on a matrix that
+// already sits in cache; decode reads every matrix cold.
+
+export const PREFETCH_ROWS: i32 = 16;
+
+/** sink | one word of each line of row r + PREFETCH_ROWS, if that row is in [.., r1). */
+// @ts-ignore: decorator
+@inline export function touchAhead(sink: v128, w: usize, r: i32, r1: i32, rowBytes: usize): v128 {
+  const ahead = r + PREFETCH_ROWS;
+  if (ahead >= r1) return sink;
+  const p = w + <usize>ahead * rowBytes;
+  for (let o: usize = 0; o < rowBytes; o += 64) sink = v128.or(sink, v128.load(p + o));
+  return sink;
+}
+
+/** Makes the sink's value observable on a path that never runs (n >= 0 always). */
+// @ts-ignore: decorator
+@inline export function keepAlive(sink: v128, out: usize, n: i32): void {
+  if (n < 0) v128.store(out, sink);
+}
+
 // ---- hoisted constants -------------------------------------------------------
 //
 // V8 rebuilds a v128.const at every use inside a loop (three instructions on

@@ -12,6 +12,7 @@
 import {
   f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, qhToHighBitsLo, qhToHighBitsHi, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
+  touchAhead, keepAlive,
 } from './common';
 
 const QB: usize = 24;
@@ -115,9 +116,12 @@ export function vecDotQ5_1Q8_1Relaxed(n: i32, x: usize, y: usize): f32 {
 
 export function matVecQ5_1(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   const rowBytes = <usize>(n >> 5) * QB;
+  let sink = i32x4.splat(0);
   for (let r = r0; r < r1; r++) {
+    sink = touchAhead(sink, w, r, r1, rowBytes);
     store<f32>(out + (<usize>r << 2), vecDotQ5_1Impl(n, w + <usize>r * rowBytes, y, true));
   }
+  keepAlive(sink, out, n);
 }
 
 export function matMatQ5_1(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {

@@ -12,6 +12,7 @@
 import {
   f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
+  touchAhead, keepAlive,
 } from './common';
 
 const QB: usize = 34;
@@ -58,21 +59,50 @@ export function vecDotQ8_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
   return i32x4.add(i32x4.extadd_pairwise_i16x8_s(s0), i32x4.extadd_pairwise_i16x8_s(s1));
 }
 
-/** SIMD128 kernel: bit-identical to vecDotQ8_0Q8_0Scalar (same block lanes, same order). */
-export function vecDotQ8_0Q8_0Simd128(n: i32, x: usize, y: usize): f32 {
+/**
+ * Relaxed block dot with the activation's sign moved onto the weights:
+ * w * a = (sign(a) w) * |a|, |a| <= 127 being a valid 7-bit operand. Exact
+ * when no weight is -128 (sign(a) w must stay in -127..127): every ggml
+ * quantizer rounds to -127..127, and the Kernels class checks each matrix
+ * (q8_0HasMinus128) before choosing this path. Each relaxed dot lane holds
+ * two products (|sum| <= 2 * 127 * 127), so each widens on its own.
+ */
+// @ts-ignore: decorator
+@inline function blockDotQ8_0Relaxed(p: usize, abs: usize, neg: usize): v128 {
+  const m0 = v128.load(neg), m1 = v128.load(neg, 16);
+  const w0 = i8x16.sub(v128.xor(v128.load(p, 2), m0), m0);
+  const w1 = i8x16.sub(v128.xor(v128.load(p, 18), m1), m1);
+  return i32x4.add(
+    i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w0, v128.load(abs))),
+    i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w1, v128.load(abs, 16))),
+  );
+}
+
+// @ts-ignore: decorator
+@inline function vecDotQ8_0Q8_0Impl(n: i32, x: usize, y: usize, relaxed: bool): f32 {
   const nb = n >> 5;
   const dy = y + <usize>n;
+  const abs = dy + 12 * <usize>nb, neg = abs + <usize>n;
   // Constants hoisted out of the loop (common.ts, "hoisted constants").
   const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   let acc = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const p = x + <usize>b * QB;
-    const a = y + (<usize>b << 5);
-    const isum = hsumI32x4x4(
-      blockDotQ8_0(p, a), blockDotQ8_0(p + QB, a + 32),
-      blockDotQ8_0(p + 2 * QB, a + 64), blockDotQ8_0(p + 3 * QB, a + 96),
-    );
+    const o = <usize>b << 5;
+    let isum: v128;
+    if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
+      isum = hsumI32x4x4(
+        blockDotQ8_0Relaxed(p, abs + o, neg + o), blockDotQ8_0Relaxed(p + QB, abs + o + 32, neg + o + 32),
+        blockDotQ8_0Relaxed(p + 2 * QB, abs + o + 64, neg + o + 64), blockDotQ8_0Relaxed(p + 3 * QB, abs + o + 96, neg + o + 96),
+      );
+    } else {
+      const a = y + o;
+      isum = hsumI32x4x4(
+        blockDotQ8_0(p, a), blockDotQ8_0(p + QB, a + 32),
+        blockDotQ8_0(p + 2 * QB, a + 64), blockDotQ8_0(p + 3 * QB, a + 96),
+      );
+    }
     const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn);
     acc = f32x4.add(acc, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2))));
   }
@@ -89,16 +119,51 @@ export function vecDotQ8_0Q8_0Simd128(n: i32, x: usize, y: usize): f32 {
   return (l0 + l1) + (l2 + f32x4.extract_lane(acc, 3));
 }
 
+/** SIMD128 kernel: bit-identical to vecDotQ8_0Q8_0Scalar (same block lanes, same order). */
+export function vecDotQ8_0Q8_0Simd128(n: i32, x: usize, y: usize): f32 {
+  return vecDotQ8_0Q8_0Impl(n, x, y, false);
+}
+
+/** Relaxed-dot kernel for rows with no -128 weight (blockDotQ8_0Relaxed); bit-identical to the scalar reference on them. SIMD128 build: the same as Simd128. */
+export function vecDotQ8_0Q8_0Relaxed(n: i32, x: usize, y: usize): f32 {
+  return vecDotQ8_0Q8_0Impl(n, x, y, true);
+}
+
+/** 1 if any of the nb Q8_0 blocks at w holds a -128 weight (such a matrix cannot take the relaxed kernels), else 0. */
+export function q8_0HasMinus128(w: usize, nb: i32): i32 {
+  const min = i8x16.splat(-128);
+  let found = i8x16.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const p = w + <usize>b * QB;
+    found = v128.or(found, v128.or(i8x16.eq(v128.load(p, 2), min), i8x16.eq(v128.load(p, 18), min)));
+  }
+  return v128.any_true(found) ? 1 : 0;
+}
+
 /**
  * Matrix x vector: out[r] = dot(row r, y) for r in [r0, r1); rows of n
  * weights start at w and follow each other (n / 32 * 34 bytes each).
  */
 export function matVecQ8_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
-  const rowBytes = <usize>(n >> 5) * QB;
-  for (let r = r0; r < r1; r++) {
-    store<f32>(out + (<usize>r << 2), vecDotQ8_0Q8_0Simd128(n, w + <usize>r * rowBytes, y));
-  }
+  matVecQ8_0Impl(r0, r1, w, n, y, out, false);
 }
+
+/** matVecQ8_0 with the relaxed kernel: only for matrices without -128 weights. */
+export function matVecQ8_0Relaxed(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
+  matVecQ8_0Impl(r0, r1, w, n, y, out, true);
+}
+
+// @ts-ignore: decorator
+@inline function matVecQ8_0Impl(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize, relaxed: bool): void {
+  const rowBytes = <usize>(n >> 5) * QB;
+  let sink = i32x4.splat(0);
+  for (let r = r0; r < r1; r++) {
+    sink = touchAhead(sink, w, r, r1, rowBytes);
+    store<f32>(out + (<usize>r << 2), vecDotQ8_0Q8_0Impl(n, w + <usize>r * rowBytes, y, relaxed));
+  }
+  keepAlive(sink, out, n);
+}
+
 
 /**
  * Matrix x matrix (prefill): for tokens t in [0, nTok) and rows r in [r0, r1),
@@ -106,12 +171,22 @@ export function matVecQ8_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: us
  * A row is read from memory once and reused from cache for every token.
  */
 export function matMatQ8_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
+  matMatQ8_0Impl(r0, r1, w, n, y, yStride, nTok, out, outStride, false);
+}
+
+/** matMatQ8_0 with the relaxed kernel: only for matrices without -128 weights. */
+export function matMatQ8_0Relaxed(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
+  matMatQ8_0Impl(r0, r1, w, n, y, yStride, nTok, out, outStride, true);
+}
+
+// @ts-ignore: decorator
+@inline function matMatQ8_0Impl(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32, relaxed: bool): void {
   const rowBytes = <usize>(n >> 5) * QB;
   for (let r = r0; r < r1; r++) {
     const row = w + <usize>r * rowBytes;
     for (let t = 0; t < nTok; t++) {
       const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
-      store<f32>(o, vecDotQ8_0Q8_0Simd128(n, row, y + <usize>t * <usize>yStride));
+      store<f32>(o, vecDotQ8_0Q8_0Impl(n, row, y + <usize>t * <usize>yStride, relaxed));
     }
   }
 }

@@ -14,13 +14,17 @@
 //                        correction term for offset weights)
 //   y + n + 8nb  s[nb]   f32: the value of f16(d * sum) (Q8_1 only; Q8_0
 //                        leaves it unwritten)
-// Total: actQ8RowBytes(n) = n + 12 * nb bytes.
+//   y + n + 12nb abs[n]  u8: |qs| (0..127, a valid 7-bit relaxed-dot operand)
+//   y + 2n + 12nb neg[n] u8: 0xff where qs < 0, else 0
+// abs and neg let signed 8-bit weights (Q8_0) use the relaxed dot: the sign
+// moves onto the weight, w * a = (sign(a) w) * |a| (q8_0.ts).
+// Total: actQ8RowBytes(n) = 3n + 12 * nb bytes.
 
 import { f16ToF32, f32ToF16, roundAway, roundAwayI32x4 } from './common';
 
 /** Bytes of one Q8 activation row of n values. */
 export function actQ8RowBytes(n: i32): i32 {
-  return n + 12 * (n >> 5);
+  return 3 * n + 12 * (n >> 5);
 }
 
 // @ts-ignore: decorator
@@ -34,6 +38,8 @@ function quantizeRowQ8Scalar(x: usize, y: usize, n: i32, withS: bool): void {
   const dPtr = y + <usize>n;
   const sumPtr = dPtr + 4 * <usize>nb;
   const sPtr = sumPtr + 4 * <usize>nb;
+  const absPtr = sPtr + 4 * <usize>nb;
+  const negPtr = absPtr + <usize>n;
   for (let b = 0; b < nb; b++) {
     const xb = x + (<usize>b << 7);
     let amax: f32 = 0;
@@ -46,7 +52,10 @@ function quantizeRowQ8Scalar(x: usize, y: usize, n: i32, withS: bool): void {
     let sum = 0;
     for (let j = 0; j < 32; j++) {
       const q = roundAway(load<f32>(xb + (<usize>j << 2)) * id);
-      store<i8>(y + (<usize>b << 5) + <usize>j, <i8>q);
+      const o = (<usize>b << 5) + <usize>j;
+      store<i8>(y + o, <i8>q);
+      store<u8>(absPtr + o, <u8>(q < 0 ? -q : q));
+      store<u8>(negPtr + o, q < 0 ? 0xff : 0);
       sum += q;
     }
     store<f32>(dPtr + (<usize>b << 2), roundTripF16(d));
@@ -60,6 +69,9 @@ function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
   const dPtr = y + <usize>n;
   const sumPtr = dPtr + 4 * <usize>nb;
   const sPtr = sumPtr + 4 * <usize>nb;
+  const absPtr = sPtr + 4 * <usize>nb;
+  const negPtr = absPtr + <usize>n;
+  const zero = i8x16.splat(0);
   for (let b = 0; b < nb; b++) {
     const xb = x + (<usize>b << 7);
     const v0 = v128.load(xb), v1 = v128.load(xb, 16), v2 = v128.load(xb, 32), v3 = v128.load(xb, 48);
@@ -80,9 +92,15 @@ function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
     const q6 = roundAwayI32x4(f32x4.mul(v6, idv)), q7 = roundAwayI32x4(f32x4.mul(v7, idv));
     const s01 = i16x8.narrow_i32x4_s(q0, q1), s23 = i16x8.narrow_i32x4_s(q2, q3);
     const s45 = i16x8.narrow_i32x4_s(q4, q5), s67 = i16x8.narrow_i32x4_s(q6, q7);
-    const yb = y + (<usize>b << 5);
-    v128.store(yb, i8x16.narrow_i16x8_s(s01, s23));
-    v128.store(yb, i8x16.narrow_i16x8_s(s45, s67), 16);
+    const o = <usize>b << 5;
+    const lo = i8x16.narrow_i16x8_s(s01, s23), hi = i8x16.narrow_i16x8_s(s45, s67);
+    v128.store(y + o, lo);
+    v128.store(y + o, hi, 16);
+    // |q| <= 127: the quantizer never makes -128, so abs cannot overflow.
+    v128.store(absPtr + o, i8x16.abs(lo));
+    v128.store(absPtr + o, i8x16.abs(hi), 16);
+    v128.store(negPtr + o, i8x16.lt_s(lo, zero));
+    v128.store(negPtr + o, i8x16.lt_s(hi, zero), 16);
     const sums = i32x4.add(i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3)), i32x4.add(i32x4.add(q4, q5), i32x4.add(q6, q7)));
     const sum = i32x4.extract_lane(sums, 0) + i32x4.extract_lane(sums, 1) + i32x4.extract_lane(sums, 2) + i32x4.extract_lane(sums, 3);
     store<f32>(dPtr + (<usize>b << 2), roundTripF16(d));

@@ -47,8 +47,14 @@ export interface KernelExports extends ForwardOpExports {
   dequantizeRowQ8_0: DequantizeFn;
   vecDotQ8_0Q8_0Scalar: VecDotFn;
   vecDotQ8_0Q8_0Simd128: VecDotFn;
+  /** Exact only for rows without a -128 weight (q8_0HasMinus128). */
+  vecDotQ8_0Q8_0Relaxed: VecDotFn;
   matVecQ8_0: MatVecFn;
   matMatQ8_0: MatMatFn;
+  matVecQ8_0Relaxed: MatVecFn;
+  matMatQ8_0Relaxed: MatMatFn;
+  /** 1 if any of nb blocks at w holds a -128 weight. */
+  q8_0HasMinus128(w: number, nb: number): number;
 
   // Q4_0 (q4_0.ts)
   dequantizeRowQ4_0: DequantizeFn;

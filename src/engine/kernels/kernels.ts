@@ -37,6 +37,10 @@ export class Kernels {
   private readonly pool: ThreadPool;
   private actPtr = 0;
   private actBytes = 0;
+  /** Whether each matrix may take its family's withoutMinus128 kernels. */
+  private readonly checked = new WeakMap<WeightRef, boolean>();
+  /** Those kernels pay off in the relaxed build on x64 (types.ts). */
+  private readonly useWithoutMinus128: boolean;
 
   private constructor(memory: KernelMemory, build: KernelBuild, module: WebAssembly.Module, exports: KernelExports, pool: ThreadPool) {
     this.memory = memory;
@@ -44,6 +48,7 @@ export class Kernels {
     this.module = module;
     this.exports = exports;
     this.pool = pool;
+    this.useWithoutMinus128 = build === 'relaxed' && process.arch === 'x64';
   }
 
   static async create(options: KernelsOptions = {}): Promise<Kernels> {
@@ -75,11 +80,25 @@ export class Kernels {
     }
     const [y, yStride] = this.prepareActivations(t, xPtr, cols, nTokens);
     const ex = this.exports as unknown as Record<string, (...a: number[]) => void>;
+    const { matVec, matMat } = this.kernelsFor(t, weight);
     if (nTokens === 1) {
-      this.pool.run(t.matVec, ex[t.matVec]!, rows, t.rowAlign, [weight.ptr, cols, y, outPtr]);
+      this.pool.run(matVec, ex[matVec]!, rows, t.rowAlign, [weight.ptr, cols, y, outPtr]);
     } else {
-      this.pool.run(t.matMat, ex[t.matMat]!, rows, t.rowAlign, [weight.ptr, cols, y, yStride, nTokens, outPtr, rows]);
+      this.pool.run(matMat, ex[matMat]!, rows, t.rowAlign, [weight.ptr, cols, y, yStride, nTokens, outPtr, rows]);
     }
+  }
+
+  /** The matrix kernels for this weight: its family's, or the faster ones its contents allow (checked once per matrix). */
+  private kernelsFor(t: KernelTypeTraits, weight: WeightRef): { matVec: KernelExportName; matMat: KernelExportName } {
+    const fast = t.withoutMinus128;
+    if (fast === undefined || !this.useWithoutMinus128) return t;
+    let ok = this.checked.get(weight);
+    if (ok === undefined) {
+      const blocks = (weight.rows * weight.cols) / t.ggml.blockSize;
+      ok = (this.exports as unknown as Record<string, (...a: number[]) => number>)[fast.check]!(weight.ptr, blocks) === 0;
+      this.checked.set(weight, ok);
+    }
+    return ok ? fast : t;
   }
 
   /** Converts activations for type t; returns the rows' address and stride. */

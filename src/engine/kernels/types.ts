@@ -34,6 +34,13 @@ export interface KernelTypeTraits {
   readonly matMat: KernelExportName;
   /** Threads split rows in multiples of this (false sharing of outputs, interleaved repacks). */
   readonly rowAlign: number;
+  /**
+   * Faster relaxed-build kernels that are exact only when no weight is -128
+   * (Q8_0: the sign of the activation moves onto the weight); `check` tells
+   * whether a matrix has one. Used on x64, where they lower to pmaddubsw; on
+   * arm64 the widening multiply is already one instruction per 8 lanes.
+   */
+  readonly withoutMinus128?: { readonly check: KernelExportName; readonly matVec: KernelExportName; readonly matMat: KernelExportName };
 }
 
 function entry(name: string, rest: Omit<KernelTypeTraits, 'ggml'>): KernelTypeTraits {
@@ -47,6 +54,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_0, dequantize: 'dequantizeRowQ8_0',
     vecDotScalar: 'vecDotQ8_0Q8_0Scalar', vecDotSimd128: 'vecDotQ8_0Q8_0Simd128', vecDotRelaxed: null,
     matVec: 'matVecQ8_0', matMat: 'matMatQ8_0', rowAlign: 16,
+    withoutMinus128: { check: 'q8_0HasMinus128', matVec: 'matVecQ8_0Relaxed', matMat: 'matMatQ8_0Relaxed' },
   }),
   entry('q4_0', {
     activation: ACT_Q8_0, dequantize: 'dequantizeRowQ4_0',

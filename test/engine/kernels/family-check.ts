@@ -60,7 +60,7 @@ export function checkQuantFamily(t: Test, spec: QuantFamilySpec): void {
   const rowBytesMax = maxBlocks * spec.typeSize;
 
   const wPtr = mem.alloc(rowBytesMax * nRows);
-  const actStride = Math.ceil((maxBlocks * qk * 1.375 + 64) / 64) * 64;
+  const actStride = Math.ceil((maxBlocks * qk * 3.375 + 64) / 64) * 64;
   const aPtr = mem.alloc(actStride * nTok);
   const fPtr = mem.alloc(maxBlocks * qk * 4);
   const outPtr = mem.alloc(nRows * nTok * 4);

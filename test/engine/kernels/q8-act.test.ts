@@ -22,7 +22,7 @@ t.test('quantizeRowQ8_0 / Q8_1: scalar and SIMD128 equal the ggml reference, eve
   const rand = rng(42);
   const maxN = 32 * 40;
   const xPtr = mem.alloc(maxN * 4);
-  const yPtr = mem.alloc(maxN * 2);
+  const yPtr = mem.alloc(maxN * 4);
   const cases: Float32Array[] = [];
   for (const nb of [1, 2, 3, 5, 40]) cases.push(randomActivations(rand, nb * 32));
   // Ties: amax 127 makes d = 1 and id = 1, so k + 0.5 must round away from zero.
@@ -40,7 +40,7 @@ t.test('quantizeRowQ8_0 / Q8_1: scalar and SIMD128 equal the ggml reference, eve
         ['quantizeRowQ8_0Scalar', false], ['quantizeRowQ8_0Simd128', false],
         ['quantizeRowQ8_1Scalar', true], ['quantizeRowQ8_1Simd128', true],
       ] as const) {
-        mem.u8(yPtr, n * 2).fill(0xee);
+        mem.u8(yPtr, n * 4).fill(0xee);
         inst.ex[name](xPtr, yPtr, n);
         const got = readQ8Row(mem, yPtr, n, withS);
         const tag = `${inst.build} ${name} n=${n}`;
@@ -48,6 +48,8 @@ t.test('quantizeRowQ8_0 / Q8_1: scalar and SIMD128 equal the ggml reference, eve
         if (got.d.some((d, i) => bits(d) !== bits(want.d[i]!))) { t.fail(`${tag}: d differ`); return; }
         if (got.sum.some((s, i) => s !== want.sum[i])) { t.fail(`${tag}: sums differ`); return; }
         if (withS && got.s.some((s, i) => bits(s) !== bits(want.s[i]!))) { t.fail(`${tag}: s differ`); return; }
+        const abs = mem.u8(yPtr + n + 12 * (n / 32), n), neg = mem.u8(yPtr + 2 * n + 12 * (n / 32), n);
+        if (want.qs.some((q, i) => abs[i] !== Math.abs(q) || neg[i] !== (q < 0 ? 0xff : 0))) { t.fail(`${tag}: |q| or sign mask differ`); return; }
         checked++;
       }
     }

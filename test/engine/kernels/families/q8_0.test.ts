@@ -1,7 +1,7 @@
 // Q8_0 x Q8_0: block layout in kernels/src/q8_0.ts (d f16, 32 int8).
 import t from 'tap';
 import { checkQuantFamily } from '../family-check.js';
-import { f16ToNumber, f32, randomScaleF16 } from '../harness.js';
+import { f16ToNumber, f32, randomScaleF16, instances } from '../harness.js';
 
 const q = (blk: Uint8Array, j: number): number => (blk[2 + j]! << 24) >> 24;
 const scale = (blk: Uint8Array): number => f16ToNumber(blk[0]! | (blk[1]! << 8));
@@ -29,4 +29,53 @@ checkQuantFamily(t, {
     dequantize: 'dequantizeRowQ8_0', vecDotScalar: 'vecDotQ8_0Q8_0Scalar', vecDotSimd128: 'vecDotQ8_0Q8_0Simd128',
     matVec: 'matVecQ8_0', matMat: 'matMatQ8_0',
   },
+});
+
+// The relaxed kernels (sign of the activation moved onto the weight) are exact
+// for weights in -127..127, which is what every ggml quantizer writes; the
+// Kernels class sends matrices holding a -128 to the widening kernels above.
+checkQuantFamily(t, {
+  name: 'q8_0 without -128 (relaxed)', blockSize: 32, typeSize: 34,
+  makeBlock(rand, out, kind) {
+    const d = kind === 'edge' && rand() < 0.3 ? 0 : randomScaleF16(rand);
+    out[0] = d & 255; out[1] = d >> 8;
+    const mode = kind === 'edge' ? Math.floor(rand() * 3) : -1; // all -127, all 127, alternating
+    for (let j = 0; j < 32; j++) {
+      out[2 + j] = mode === 0 ? 0x81 : mode === 1 ? 0x7f : mode === 2 ? (j & 1 ? 0x81 : 0x7f) : 0x81 + Math.floor(rand() * 255);
+    }
+  },
+  dequantBlock(blk) {
+    const d = scale(blk);
+    return Float32Array.from({ length: 32 }, (_, j) => f32(q(blk, j) * d));
+  },
+  blockValue(blk, act, b) {
+    let isum = 0;
+    for (let j = 0; j < 32; j++) isum += q(blk, j) * act.qs[b * 32 + j]!;
+    return f32(f32(isum * scale(blk)) * act.d[b]!);
+  },
+  exports: {
+    dequantize: 'dequantizeRowQ8_0', vecDotScalar: 'vecDotQ8_0Q8_0Scalar', vecDotSimd128: 'vecDotQ8_0Q8_0Simd128',
+    vecDotRelaxed: 'vecDotQ8_0Q8_0Relaxed', matVec: 'matVecQ8_0Relaxed', matMat: 'matMatQ8_0Relaxed',
+  },
+});
+
+t.test('q8_0HasMinus128 finds a -128 in any weight position of any block, and only a -128', async (t) => {
+  for (const { build, ex, mem } of instances()) {
+    const nb = 7;
+    const w = mem.alloc(nb * 34);
+    const bytes = mem.u8(w, nb * 34);
+    const fill = (): void => { for (let i = 0; i < bytes.length; i++) bytes[i] = i % 34 < 2 ? 0x80 : 0x81 + (i % 255); };
+    fill();
+    t.equal(ex.q8_0HasMinus128(w, nb), 0, `${build}: none (scales of 0x80 bytes do not count)`);
+    let missed = 0;
+    for (let b = 0; b < nb; b++) {
+      for (let j = 0; j < 32; j++) {
+        fill();
+        bytes[b * 34 + 2 + j] = 0x80;
+        if (ex.q8_0HasMinus128(w, nb) !== 1) missed++;
+        if (ex.q8_0HasMinus128(w, b) !== 0) missed++; // blocks before it are clean
+      }
+    }
+    t.equal(missed, 0, `${build}: every position found`);
+  }
 });
