@@ -28,3 +28,31 @@ t.test('thread pool under this process flags: 2 threads == 1 thread (q4_0, q8_0)
     t.same(Array.from(memory.f32(out, rows), bits), one, `${type} (${k2.build} build)`);
   }
 });
+
+t.test('Q8_0 matrices: with a -128 weight the Kernels class keeps the widening kernel; without, its choice matches the scalar reference', async (t) => {
+  const memory = new KernelMemory({ maxPages: 64 });
+  const k = await Kernels.create({ memory, threads: 2 });
+  t.teardown(async () => { await k.close(); });
+  const rand = rng(11);
+  const rows = 40, cols = 256, nTok = 3, rowBytes = (cols / 32) * 34;
+  const x = memory.alloc(cols * 4 * nTok);
+  for (let tk = 0; tk < nTok; tk++) memory.f32(x + tk * cols * 4, cols).set(randomActivations(rand, cols));
+  const ya = memory.alloc(k.exports.actQ8RowBytes(cols) * nTok);
+  const out = memory.alloc(rows * nTok * 4);
+  for (const withMinus128 of [true, false]) {
+    const w = memory.alloc(rows * rowBytes);
+    const u = memory.u8(w, rows * rowBytes);
+    for (let i = 0; i < u.length; i++) u[i] = i % 34 === 1 ? 0x10 : i % 34 === 0 ? rand() * 256 : 0x81 + Math.floor(rand() * 255);
+    if (withMinus128) for (let r = 0; r < rows; r += 3) u[r * rowBytes + 2 + (r % 32)] = 0x80;
+    const want: number[] = [];
+    for (let tk = 0; tk < nTok; tk++) {
+      k.exports.quantizeRowQ8_0Scalar(x + tk * cols * 4, ya, cols);
+      for (let r = 0; r < rows; r++) want.push(bits(k.exports.vecDotQ8_0Q8_0Scalar(cols, w + r * rowBytes, ya)));
+    }
+    for (const n of [1, nTok]) {
+      memory.f32(out, rows * nTok).fill(NaN);
+      k.matmul({ type: 'q8_0', ptr: w, rows, cols }, x, n, out);
+      t.same(Array.from(memory.f32(out, rows * n), bits), want.slice(0, rows * n), `${k.build} build, ${withMinus128 ? 'with' : 'without'} -128, ${n} token(s)`);
+    }
+  }
+});
