@@ -12,7 +12,10 @@
 // position; query head h reads kv head h / (nHead / nHeadKv) (GQA).
 // headDim is a multiple of 4.
 
-import { f16ToF32, f16x4ToF32x4, f32ToF16 } from './common';
+import {
+  f16ToF32, f16x4ToF32x4Hoisted, f32ToF16,
+  F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
+} from './common';
 import { expF32 } from './math';
 
 // @ts-ignore: decorator
@@ -20,10 +23,10 @@ import { expF32 } from './math';
   return f16ToF32(f32ToF16(v));
 }
 
-/** Four halves at p to f32x4. */
+/** Four halves at p to f32x4; the conversion's constants are read once per call (common.ts, "hoisted constants"). */
 // @ts-ignore: decorator
-@inline function loadF16x4(p: usize): v128 {
-  return f16x4ToF32x4(i32x4.extend_low_i16x8_u(v128.load64_zero(p)));
+@inline function loadF16x4(p: usize, hs: v128, hem: v128, hti: v128, hmax: v128, hrb: v128, hmn: v128): v128 {
+  return f16x4ToF32x4Hoisted(i32x4.extend_low_i16x8_u(v128.load64_zero(p)), hs, hem, hti, hmax, hrb, hmn);
 }
 
 /** Scalar reference: dot of a head (f32, already rounded as needed) with a cache row; element i goes to partial sum i % 4, as the SIMD lanes. */
@@ -45,9 +48,10 @@ function dotScalar(q: usize, k: usize, d: i32, f16: bool): f32 {
 
 /** SIMD: four lanes of partial sums over i % 4, reduced (l0 + l1) + (l2 + l3). */
 function dotSimd128(q: usize, k: usize, d: i32, f16: bool): f32 {
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   let acc = f32x4.splat(0);
   for (let i = 0; i < d; i += 4) {
-    const kv = f16 ? loadF16x4(k + (<usize>i << 1)) : v128.load(k + (<usize>i << 2));
+    const kv = f16 ? loadF16x4(k + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn) : v128.load(k + (<usize>i << 2));
     acc = f32x4.add(acc, f32x4.mul(v128.load(q + (<usize>i << 2)), kv));
   }
   return (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
@@ -62,9 +66,10 @@ function axpyScalar(out: usize, v: usize, w: f32, d: i32, f16: bool): void {
 }
 
 function axpySimd128(out: usize, v: usize, w: f32, d: i32, f16: bool): void {
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   const wv = f32x4.splat(w);
   for (let i = 0; i < d; i += 4) {
-    const vv = f16 ? loadF16x4(v + (<usize>i << 1)) : v128.load(v + (<usize>i << 2));
+    const vv = f16 ? loadF16x4(v + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn) : v128.load(v + (<usize>i << 2));
     const o = out + (<usize>i << 2);
     v128.store(o, f32x4.add(v128.load(o), f32x4.mul(wv, vv)));
   }

@@ -59,39 +59,57 @@ export function vecDotQ4_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
 // "hoisted constants"): measured 1.3x faster in the relaxed build on x64.
 let NIBBLE_MASK: v128 = i8x16.splat(0x0f);
 let EIGHT: v128 = i8x16.splat(8);
-/** Low and high nibbles of 16 bytes as unsigned i8 lanes (i16 shift: x86 has no byte shift). */
+
+/**
+ * A block's weights 0..15 (low nibbles) and 16..31 (high nibbles, via an i16
+ * shift: x86 has no byte shift) as bytes: raw 0..15 for the relaxed dot, whose
+ * unsigned operand they must be (the -8 comes from the activation sums), or
+ * the signed values -8..7 for the widening path.
+ */
 // @ts-ignore: decorator
-@inline function nibblesLo(v: v128, m: v128): v128 {
-  return v128.and(v, m);
+@inline function weightsLo(v: v128, m: v128, eight: v128, relaxed: bool): v128 {
+  const q = v128.and(v, m);
+  return ASC_FEATURE_RELAXED_SIMD && relaxed ? q : i8x16.sub(q, eight);
 }
 // @ts-ignore: decorator
-@inline function nibblesHi(v: v128, m: v128): v128 {
-  return v128.and(i16x8.shr_u(v, 4), m);
+@inline function weightsHi(v: v128, m: v128, eight: v128, relaxed: bool): v128 {
+  const q = v128.and(i16x8.shr_u(v, 4), m);
+  return ASC_FEATURE_RELAXED_SIMD && relaxed ? q : i8x16.sub(q, eight);
 }
 
-/** SIMD128 block dot: offset nibbles times activations, |4 products| < 2^12 fits i16. */
+/** Integer dot of one block's unpacked weights with its 32 activations at a, as i32x4 partial sums; |4 products| < 2^12 fits i16. */
 // @ts-ignore: decorator
-@inline function blockDotQ4_0Simd128(p: usize, a: usize, m: v128, eight: v128): v128 {
-  const v = v128.load(p, 2);
-  const lo = i8x16.sub(nibblesLo(v, m), eight);
-  const hi = i8x16.sub(nibblesHi(v, m), eight);
+@inline function blockDot(lo: v128, hi: v128, a: usize, relaxed: bool): v128 {
   const a0 = v128.load(a), a1 = v128.load(a, 16);
-  const s = i16x8.add(
+  if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
+    return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
+      i16x8.relaxed_dot_i8x16_i7x16_s(a0, lo), i16x8.relaxed_dot_i8x16_i7x16_s(a1, hi),
+    ));
+  }
+  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
     i16x8.add(i16x8.extmul_low_i8x16_s(lo, a0), i16x8.extmul_high_i8x16_s(lo, a0)),
     i16x8.add(i16x8.extmul_low_i8x16_s(hi, a1), i16x8.extmul_high_i8x16_s(hi, a1)),
-  );
-  return i32x4.extadd_pairwise_i16x8_s(s);
+  ));
 }
 
-/** Relaxed block dot of the raw nibbles (0..15) with the activations: sum(q * a), without the -8. */
+/**
+ * One token's value of a group of four blocks (weights unpacked by the
+ * caller), as the vec-dot adds it to its four lanes: exact integer sums,
+ * then (isum * dw) * da per lane.
+ */
 // @ts-ignore: decorator
-@inline function blockDotQ4_0Relaxed(p: usize, a: usize, m: v128): v128 {
-  const v = v128.load(p, 2);
-  const s = i16x8.add(
-    i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(a), nibblesLo(v, m)),
-    i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(a, 16), nibblesHi(v, m)),
+@inline function groupDot(
+  l0: v128, h0: v128, l1: v128, h1: v128, l2: v128, h2: v128, l3: v128, h3: v128,
+  y: usize, b: i32, n: i32, nb: i32, dw: v128, relaxed: bool,
+): v128 {
+  const a = y + (<usize>b << 5);
+  const dy = y + <usize>n;
+  let isum = hsumI32x4x4(
+    blockDot(l0, h0, a, relaxed), blockDot(l1, h1, a + 32, relaxed),
+    blockDot(l2, h2, a + 64, relaxed), blockDot(l3, h3, a + 96, relaxed),
   );
-  return i32x4.extadd_pairwise_i16x8_s(s);
+  if (ASC_FEATURE_RELAXED_SIMD && relaxed) isum = i32x4.sub(isum, i32x4.shl(v128.load(dy + (<usize>nb << 2) + (<usize>b << 2)), 3));
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2)));
 }
 
 // @ts-ignore: decorator
@@ -104,9 +122,14 @@ let EIGHT: v128 = i8x16.splat(8);
   for (; b + 4 <= nb; b += 4) {
     const p = x + <usize>b * QB;
     const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn);
-    acc = f32x4.add(acc, groupQ4_0(p, y, b, n, nb, dw, m, eight, relaxed));
+    const v0 = v128.load(p, 2), v1 = v128.load(p + QB, 2), v2 = v128.load(p + 2 * QB, 2), v3 = v128.load(p + 3 * QB, 2);
+    acc = f32x4.add(acc, groupDot(
+      weightsLo(v0, m, eight, relaxed), weightsHi(v0, m, eight, relaxed), weightsLo(v1, m, eight, relaxed), weightsHi(v1, m, eight, relaxed),
+      weightsLo(v2, m, eight, relaxed), weightsHi(v2, m, eight, relaxed), weightsLo(v3, m, eight, relaxed), weightsHi(v3, m, eight, relaxed),
+      y, b, n, nb, dw, relaxed,
+    ));
   }
-  return finishQ4_0(acc, b, nb, x, y, y + <usize>n, m, eight);
+  return finishQ4_0(acc, b, nb, x, y, m, eight);
 }
 
 /**
@@ -114,59 +137,52 @@ let EIGHT: v128 = i8x16.splat(8);
  * would have made a full group) and reduces the lanes in the fixed order.
  */
 // @ts-ignore: decorator
-@inline function finishQ4_0(acc: v128, b: i32, nb: i32, x: usize, y: usize, dy: usize, m: v128, eight: v128): f32 {
+@inline function finishQ4_0(acc: v128, b: i32, nb: i32, x: usize, y: usize, m: v128, eight: v128): f32 {
+  const dy = y + (<usize>nb << 5);
   let l0 = f32x4.extract_lane(acc, 0), l1 = f32x4.extract_lane(acc, 1);
   let l2 = f32x4.extract_lane(acc, 2);
   for (; b < nb; b++) {
     const p = x + <usize>b * QB;
-    const isum = hsumI32x4(blockDotQ4_0Simd128(p, y + (<usize>b << 5), m, eight));
-    const v = (<f32>isum * f16ToF32(load<u16>(p))) * load<f32>(dy + (<usize>b << 2));
+    const v = v128.load(p, 2);
+    const isum = hsumI32x4(blockDot(weightsLo(v, m, eight, false), weightsHi(v, m, eight, false), y + (<usize>b << 5), false));
+    const value = (<f32>isum * f16ToF32(load<u16>(p))) * load<f32>(dy + (<usize>b << 2));
     const lane = b & 3;
-    if (lane == 0) l0 += v; else if (lane == 1) l1 += v; else l2 += v;
+    if (lane == 0) l0 += value; else if (lane == 1) l1 += value; else l2 += value;
   }
   return (l0 + l1) + (l2 + f32x4.extract_lane(acc, 3));
 }
 
-/** One group of four blocks of one token, as vecDotQ4_0Q8_0Impl adds it to its lanes. */
-// @ts-ignore: decorator
-@inline function groupQ4_0(p: usize, y: usize, b: i32, n: i32, nb: i32, dw: v128, m: v128, eight: v128, relaxed: bool): v128 {
-  const a = y + (<usize>b << 5);
-  const dy = y + <usize>n;
-  let isum: v128;
-  if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
-    const qa = hsumI32x4x4(
-      blockDotQ4_0Relaxed(p, a, m), blockDotQ4_0Relaxed(p + QB, a + 32, m),
-      blockDotQ4_0Relaxed(p + 2 * QB, a + 64, m), blockDotQ4_0Relaxed(p + 3 * QB, a + 96, m),
-    );
-    isum = i32x4.sub(qa, i32x4.shl(v128.load(dy + (<usize>nb << 2) + (<usize>b << 2)), 3));
-  } else {
-    isum = hsumI32x4x4(
-      blockDotQ4_0Simd128(p, a, m, eight), blockDotQ4_0Simd128(p + QB, a + 32, m, eight),
-      blockDotQ4_0Simd128(p + 2 * QB, a + 64, m, eight), blockDotQ4_0Simd128(p + 3 * QB, a + 96, m, eight),
-    );
-  }
-  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2)));
-}
-
 /**
- * Two tokens against one row in a single pass over its blocks (prefill): the
- * scales are converted once for both. Each token's sums are exactly those of
- * vecDotQ4_0Q8_0Impl, so the results are bit-identical to it.
+ * Four tokens against one row in a single pass over its blocks (prefill):
+ * each group's scales are converted and its nibbles unpacked once for all
+ * four. Each token's sums are exactly those of vecDotQ4_0Q8_0Impl, so the
+ * results are bit-identical to it. Activation rows are yStride bytes apart,
+ * outputs oStride bytes apart.
  */
-function vecDot2Q4_0(n: i32, x: usize, y0: usize, y1: usize, o0: usize, o1: usize): void {
+function vecDot4Q4_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
   const nb = n >> 5;
   const m = NIBBLE_MASK, eight = EIGHT;
   const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
-  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
+  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const p = x + <usize>b * QB;
     const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn);
-    acc0 = f32x4.add(acc0, groupQ4_0(p, y0, b, n, nb, dw, m, eight, true));
-    acc1 = f32x4.add(acc1, groupQ4_0(p, y1, b, n, nb, dw, m, eight, true));
+    const v0 = v128.load(p, 2), v1 = v128.load(p + QB, 2), v2 = v128.load(p + 2 * QB, 2), v3 = v128.load(p + 3 * QB, 2);
+    const l0 = weightsLo(v0, m, eight, true), h0 = weightsHi(v0, m, eight, true);
+    const l1 = weightsLo(v1, m, eight, true), h1 = weightsHi(v1, m, eight, true);
+    const l2 = weightsLo(v2, m, eight, true), h2 = weightsHi(v2, m, eight, true);
+    const l3 = weightsLo(v3, m, eight, true), h3 = weightsHi(v3, m, eight, true);
+    acc0 = f32x4.add(acc0, groupDot(l0, h0, l1, h1, l2, h2, l3, h3, y, b, n, nb, dw, true));
+    acc1 = f32x4.add(acc1, groupDot(l0, h0, l1, h1, l2, h2, l3, h3, y1, b, n, nb, dw, true));
+    acc2 = f32x4.add(acc2, groupDot(l0, h0, l1, h1, l2, h2, l3, h3, y2, b, n, nb, dw, true));
+    acc3 = f32x4.add(acc3, groupDot(l0, h0, l1, h1, l2, h2, l3, h3, y3, b, n, nb, dw, true));
   }
-  store<f32>(o0, finishQ4_0(acc0, b, nb, x, y0, y0 + <usize>n, m, eight));
-  store<f32>(o1, finishQ4_0(acc1, b, nb, x, y1, y1 + <usize>n, m, eight));
+  store<f32>(o, finishQ4_0(acc0, b, nb, x, y, m, eight));
+  store<f32>(o + oStride, finishQ4_0(acc1, b, nb, x, y1, m, eight));
+  store<f32>(o + 2 * oStride, finishQ4_0(acc2, b, nb, x, y2, m, eight));
+  store<f32>(o + 3 * oStride, finishQ4_0(acc3, b, nb, x, y3, m, eight));
 }
 
 /** SIMD128 kernel: bit-identical to vecDotQ4_0Q8_0Scalar. */
@@ -192,19 +208,19 @@ export function matVecQ4_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: us
 
 /**
  * Matrix x matrix (prefill): out[t * outStride + r] = dot(row r, activation
- * row t); tokens go two at a time through each row's blocks.
+ * row t); tokens go four at a time through each row's blocks.
  */
 export function matMatQ4_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   const rowBytes = <usize>(n >> 5) * QB;
+  const oStride = <usize>outStride << 2;
   for (let r = r0; r < r1; r++) {
     const row = w + <usize>r * rowBytes;
     let t = 0;
-    for (; t + 2 <= nTok; t += 2) {
-      const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
-      vecDot2Q4_0(n, row, y + <usize>t * <usize>yStride, y + <usize>(t + 1) * <usize>yStride, o, o + (<usize>outStride << 2));
+    for (; t + 4 <= nTok; t += 4) {
+      vecDot4Q4_0(n, row, y + <usize>t * <usize>yStride, <usize>yStride, out + <usize>t * oStride + (<usize>r << 2), oStride);
     }
-    if (t < nTok) {
-      store<f32>(out + ((<usize>t * <usize>outStride + <usize>r) << 2), vecDotQ4_0Q8_0Impl(n, row, y + <usize>t * <usize>yStride, true));
+    for (; t < nTok; t++) {
+      store<f32>(out + <usize>t * oStride + (<usize>r << 2), vecDotQ4_0Q8_0Impl(n, row, y + <usize>t * <usize>yStride, true));
     }
   }
 }

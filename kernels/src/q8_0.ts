@@ -46,72 +46,81 @@ export function vecDotQ8_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
 }
 
 /**
- * The integer dot of one block as i32x4 partial sums. Activations are in
- * -127..127 (the quantizer never makes -128), so a low+high pair of products
- * (|w*a| <= 128*127) fits i16 and one pairwise widening add finishes it.
+ * The integer dot of one block's weights (w0: 0..15, w1: 16..31) with its
+ * activations, as i32x4 partial sums. Activation row layout: q8_act.ts; o is
+ * the block's offset (32 * b) into its qs, abs and neg arrays.
+ *
+ * Widening path: activations are in -127..127 (the quantizer never makes
+ * -128), so a low+high pair of products (|w*a| <= 128*127) fits i16 and one
+ * pairwise widening add finishes it.
+ *
+ * Relaxed path: the activation's sign moves onto the weights, w * a =
+ * (sign(a) w) * |a|, |a| <= 127 being a valid 7-bit operand. Exact when no
+ * weight is -128 (sign(a) w must stay in -127..127): every ggml quantizer
+ * rounds to -127..127, and the Kernels class checks each matrix
+ * (q8_0HasMinus128) before choosing this path. Each relaxed dot lane holds
+ * two products (|sum| <= 2 * 127 * 127), so each widens on its own.
  */
 // @ts-ignore: decorator
-@inline function blockDotQ8_0(p: usize, a: usize): v128 {
-  const w0 = v128.load(p, 2), w1 = v128.load(p, 18);
-  const a0 = v128.load(a), a1 = v128.load(a, 16);
+@inline function blockDot(w0: v128, w1: v128, qs: usize, abs: usize, neg: usize, relaxed: bool): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
+    const m0 = v128.load(neg), m1 = v128.load(neg, 16);
+    const s0 = i8x16.sub(v128.xor(w0, m0), m0), s1 = i8x16.sub(v128.xor(w1, m1), m1);
+    return i32x4.add(
+      i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(s0, v128.load(abs))),
+      i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(s1, v128.load(abs, 16))),
+    );
+  }
+  const a0 = v128.load(qs), a1 = v128.load(qs, 16);
   const s0 = i16x8.add(i16x8.extmul_low_i8x16_s(w0, a0), i16x8.extmul_high_i8x16_s(w0, a0));
   const s1 = i16x8.add(i16x8.extmul_low_i8x16_s(w1, a1), i16x8.extmul_high_i8x16_s(w1, a1));
   return i32x4.add(i32x4.extadd_pairwise_i16x8_s(s0), i32x4.extadd_pairwise_i16x8_s(s1));
 }
 
-/**
- * Relaxed block dot with the activation's sign moved onto the weights:
- * w * a = (sign(a) w) * |a|, |a| <= 127 being a valid 7-bit operand. Exact
- * when no weight is -128 (sign(a) w must stay in -127..127): every ggml
- * quantizer rounds to -127..127, and the Kernels class checks each matrix
- * (q8_0HasMinus128) before choosing this path. Each relaxed dot lane holds
- * two products (|sum| <= 2 * 127 * 127), so each widens on its own.
- */
+/** One token's value of a group of four blocks (weights loaded by the caller), as the vec-dot adds it to its lanes. */
 // @ts-ignore: decorator
-@inline function blockDotQ8_0Relaxed(p: usize, abs: usize, neg: usize): v128 {
-  const m0 = v128.load(neg), m1 = v128.load(neg, 16);
-  const w0 = i8x16.sub(v128.xor(v128.load(p, 2), m0), m0);
-  const w1 = i8x16.sub(v128.xor(v128.load(p, 18), m1), m1);
-  return i32x4.add(
-    i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w0, v128.load(abs))),
-    i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w1, v128.load(abs, 16))),
+@inline function groupDot(
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128,
+  y: usize, b: i32, n: i32, nb: i32, dw: v128, relaxed: bool,
+): v128 {
+  const o = <usize>b << 5;
+  const dy = y + <usize>n;
+  const qs = y + o, abs = dy + 12 * <usize>nb + o, neg = abs + <usize>n;
+  const isum = hsumI32x4x4(
+    blockDot(w0, w1, qs, abs, neg, relaxed), blockDot(w2, w3, qs + 32, abs + 32, neg + 32, relaxed),
+    blockDot(w4, w5, qs + 64, abs + 64, neg + 64, relaxed), blockDot(w6, w7, qs + 96, abs + 96, neg + 96, relaxed),
   );
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2)));
 }
 
 // @ts-ignore: decorator
 @inline function vecDotQ8_0Q8_0Impl(n: i32, x: usize, y: usize, relaxed: bool): f32 {
   const nb = n >> 5;
-  const dy = y + <usize>n;
-  const abs = dy + 12 * <usize>nb, neg = abs + <usize>n;
   // Constants hoisted out of the loop (common.ts, "hoisted constants").
   const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
   let acc = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const p = x + <usize>b * QB;
-    const o = <usize>b << 5;
-    let isum: v128;
-    if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
-      isum = hsumI32x4x4(
-        blockDotQ8_0Relaxed(p, abs + o, neg + o), blockDotQ8_0Relaxed(p + QB, abs + o + 32, neg + o + 32),
-        blockDotQ8_0Relaxed(p + 2 * QB, abs + o + 64, neg + o + 64), blockDotQ8_0Relaxed(p + 3 * QB, abs + o + 96, neg + o + 96),
-      );
-    } else {
-      const a = y + o;
-      isum = hsumI32x4x4(
-        blockDotQ8_0(p, a), blockDotQ8_0(p + QB, a + 32),
-        blockDotQ8_0(p + 2 * QB, a + 64), blockDotQ8_0(p + 3 * QB, a + 96),
-      );
-    }
     const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn);
-    acc = f32x4.add(acc, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2))));
+    acc = f32x4.add(acc, groupDot(
+      v128.load(p, 2), v128.load(p, 18), v128.load(p + QB, 2), v128.load(p + QB, 18),
+      v128.load(p + 2 * QB, 2), v128.load(p + 2 * QB, 18), v128.load(p + 3 * QB, 2), v128.load(p + 3 * QB, 18),
+      y, b, n, nb, dw, relaxed,
+    ));
   }
+  return finishQ8_0(acc, b, nb, x, y);
+}
+
+/** Adds the tail blocks (lanes 0..2 only, since a fourth block would have made a full group) and reduces the lanes in the fixed order. */
+// @ts-ignore: decorator
+@inline function finishQ8_0(acc: v128, b: i32, nb: i32, x: usize, y: usize): f32 {
+  const dy = y + (<usize>nb << 5);
   let l0 = f32x4.extract_lane(acc, 0), l1 = f32x4.extract_lane(acc, 1);
   let l2 = f32x4.extract_lane(acc, 2);
   for (; b < nb; b++) {
-    // Tail blocks: lanes 0..2 only, since a fourth block would have made a full group.
     const p = x + <usize>b * QB;
-    const isum = hsumI32x4(blockDotQ8_0(p, y + (<usize>b << 5)));
+    const isum = hsumI32x4(blockDot(v128.load(p, 2), v128.load(p, 18), y + (<usize>b << 5), 0, 0, false));
     const v = (<f32>isum * f16ToF32(load<u16>(p))) * load<f32>(dy + (<usize>b << 2));
     const lane = b & 3;
     if (lane == 0) l0 += v; else if (lane == 1) l1 += v; else l2 += v;
@@ -119,12 +128,40 @@ export function vecDotQ8_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
   return (l0 + l1) + (l2 + f32x4.extract_lane(acc, 3));
 }
 
+/**
+ * Four tokens against one row in a single pass over its blocks (prefill):
+ * each group's weights are loaded and its scales converted once for all
+ * four; each token's sums are exactly those of vecDotQ8_0Q8_0Impl.
+ */
+// @ts-ignore: decorator
+@inline function vecDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize, relaxed: bool): void {
+  const nb = n >> 5;
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
+  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const p = x + <usize>b * QB;
+    const dw = f16x4ToF32x4Hoisted(gatherU16x4(p, QB), hs, hem, hti, hmax, hrb, hmn);
+    const w0 = v128.load(p, 2), w1 = v128.load(p, 18), w2 = v128.load(p + QB, 2), w3 = v128.load(p + QB, 18);
+    const w4 = v128.load(p + 2 * QB, 2), w5 = v128.load(p + 2 * QB, 18), w6 = v128.load(p + 3 * QB, 2), w7 = v128.load(p + 3 * QB, 18);
+    acc0 = f32x4.add(acc0, groupDot(w0, w1, w2, w3, w4, w5, w6, w7, y, b, n, nb, dw, relaxed));
+    acc1 = f32x4.add(acc1, groupDot(w0, w1, w2, w3, w4, w5, w6, w7, y1, b, n, nb, dw, relaxed));
+    acc2 = f32x4.add(acc2, groupDot(w0, w1, w2, w3, w4, w5, w6, w7, y2, b, n, nb, dw, relaxed));
+    acc3 = f32x4.add(acc3, groupDot(w0, w1, w2, w3, w4, w5, w6, w7, y3, b, n, nb, dw, relaxed));
+  }
+  store<f32>(o, finishQ8_0(acc0, b, nb, x, y));
+  store<f32>(o + oStride, finishQ8_0(acc1, b, nb, x, y1));
+  store<f32>(o + 2 * oStride, finishQ8_0(acc2, b, nb, x, y2));
+  store<f32>(o + 3 * oStride, finishQ8_0(acc3, b, nb, x, y3));
+}
+
 /** SIMD128 kernel: bit-identical to vecDotQ8_0Q8_0Scalar (same block lanes, same order). */
 export function vecDotQ8_0Q8_0Simd128(n: i32, x: usize, y: usize): f32 {
   return vecDotQ8_0Q8_0Impl(n, x, y, false);
 }
 
-/** Relaxed-dot kernel for rows with no -128 weight (blockDotQ8_0Relaxed); bit-identical to the scalar reference on them. SIMD128 build: the same as Simd128. */
+/** Relaxed-dot kernel for rows with no -128 weight (blockDot); bit-identical to the scalar reference on them. SIMD128 build: the same as Simd128. */
 export function vecDotQ8_0Q8_0Relaxed(n: i32, x: usize, y: usize): f32 {
   return vecDotQ8_0Q8_0Impl(n, x, y, true);
 }
@@ -168,7 +205,7 @@ export function matVecQ8_0Relaxed(r0: i32, r1: i32, w: usize, n: i32, y: usize, 
 /**
  * Matrix x matrix (prefill): for tokens t in [0, nTok) and rows r in [r0, r1),
  * out[t * outStride + r] = dot(row r, activation row t at y + t * yStride).
- * A row is read from memory once and reused from cache for every token.
+ * Tokens go four at a time through each row (vecDot4Q8_0).
  */
 export function matMatQ8_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   matMatQ8_0Impl(r0, r1, w, n, y, yStride, nTok, out, outStride, false);
@@ -182,11 +219,15 @@ export function matMatQ8_0Relaxed(r0: i32, r1: i32, w: usize, n: i32, y: usize, 
 // @ts-ignore: decorator
 @inline function matMatQ8_0Impl(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32, relaxed: bool): void {
   const rowBytes = <usize>(n >> 5) * QB;
+  const oStride = <usize>outStride << 2;
   for (let r = r0; r < r1; r++) {
     const row = w + <usize>r * rowBytes;
-    for (let t = 0; t < nTok; t++) {
-      const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
-      store<f32>(o, vecDotQ8_0Q8_0Impl(n, row, y + <usize>t * <usize>yStride, relaxed));
+    let t = 0;
+    for (; t + 4 <= nTok; t += 4) {
+      vecDot4Q8_0(n, row, y + <usize>t * <usize>yStride, <usize>yStride, out + <usize>t * oStride + (<usize>r << 2), oStride, relaxed);
+    }
+    for (; t < nTok; t++) {
+      store<f32>(out + <usize>t * oStride + (<usize>r << 2), vecDotQ8_0Q8_0Impl(n, row, y + <usize>t * <usize>yStride, relaxed));
     }
   }
 }

@@ -55,7 +55,7 @@ export function checkQuantFamily(t: Test, spec: QuantFamilySpec): void {
   const blockCounts = [1, 2, 3, 4, 5, 7, 8, 9, 16, 31];
   const maxBlocks = Math.max(...blockCounts);
   const nRows = 6;
-  const nTok = 3;
+  const nTok = 6; // one tile of four tokens (matMat) and a remainder of two
   const qk = spec.blockSize;
   const rowBytesMax = maxBlocks * spec.typeSize;
 
