@@ -19,9 +19,9 @@ export function convertRowF32ToBF16(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u16>(y + (<usize>i << 1), <u16>f32ToBf16(load<f32>(x + (<usize>i << 2))));
 }
 
-/** Converts `rows` f32 rows (xStride bytes apart) to BF16 rows yStride bytes apart. */
-export function quantizeRowsBF16(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
-  for (let r = 0; r < rows; r++) convertRowF32ToBF16(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n);
+/** Converts f32 rows [r0, r1) (xStride bytes apart) to BF16 rows yStride bytes apart. */
+export function quantizeRowsBF16(r0: i32, r1: i32, x: usize, xStride: i32, y: usize, yStride: i32, n: i32): void {
+  for (let r = r0; r < r1; r++) convertRowF32ToBF16(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n);
 }
 
 // @ts-ignore: decorator

@@ -25,9 +25,9 @@ export function convertRowF32ToF16(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u16>(y + (<usize>i << 1), <u16>f32ToF16(load<f32>(x + (<usize>i << 2))));
 }
 
-/** Rounds `rows` f32 rows (xStride bytes apart) to f16 values, kept as f32 in rows yStride bytes apart. */
-export function quantizeRowsF16(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
-  for (let r = 0; r < rows; r++) {
+/** Rounds f32 rows [r0, r1) (xStride bytes apart) to f16 values, kept as f32 in rows yStride bytes apart. */
+export function quantizeRowsF16(r0: i32, r1: i32, x: usize, xStride: i32, y: usize, yStride: i32, n: i32): void {
+  for (let r = r0; r < r1; r++) {
     const xr = x + <usize>r * <usize>xStride, yr = y + <usize>r * <usize>yStride;
     for (let i = 0; i < n; i++) store<f32>(yr + (<usize>i << 2), f16ToF32(f32ToF16(load<f32>(xr + (<usize>i << 2)))));
   }

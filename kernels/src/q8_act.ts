@@ -129,16 +129,16 @@ export function quantizeRowQ8_1Simd128(x: usize, y: usize, n: i32): void {
   quantizeRowQ8Simd128(x, y, n, true);
 }
 
-/** Quantizes `rows` f32 rows (`xStride` bytes apart) to Q8_0 activation rows `yStride` bytes apart. */
-export function quantizeRowsQ8_0(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
-  for (let r = 0; r < rows; r++) {
+/** Quantizes f32 rows [r0, r1) (`xStride` bytes apart) to Q8_0 activation rows `yStride` bytes apart; threads split the rows. */
+export function quantizeRowsQ8_0(r0: i32, r1: i32, x: usize, xStride: i32, y: usize, yStride: i32, n: i32): void {
+  for (let r = r0; r < r1; r++) {
     quantizeRowQ8Simd128(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n, false);
   }
 }
 
 /** As quantizeRowsQ8_0, with the s field (Q8_1). */
-export function quantizeRowsQ8_1(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
-  for (let r = 0; r < rows; r++) {
+export function quantizeRowsQ8_1(r0: i32, r1: i32, x: usize, xStride: i32, y: usize, yStride: i32, n: i32): void {
+  for (let r = r0; r < r1; r++) {
     quantizeRowQ8Simd128(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n, true);
   }
 }

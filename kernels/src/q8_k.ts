@@ -142,8 +142,8 @@ export function quantizeRowQ8_KSimd128(x: usize, y: usize, n: i32): void {
  * Quantizes `rows` activation rows (f32, `xStride` bytes apart) to Q8_K rows
  * `yStride` bytes apart; the engine calls it once per matmul.
  */
-export function quantizeRowsQ8_K(x: usize, xStride: i32, y: usize, yStride: i32, n: i32, rows: i32): void {
-  for (let r = 0; r < rows; r++) {
+export function quantizeRowsQ8_K(r0: i32, r1: i32, x: usize, xStride: i32, y: usize, yStride: i32, n: i32): void {
+  for (let r = r0; r < r1; r++) {
     quantizeRowQ8_KSimd128(x + <usize>r * <usize>xStride, y + <usize>r * <usize>yStride, n);
   }
 }

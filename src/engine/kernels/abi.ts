@@ -13,8 +13,8 @@ export type VecDotFn = (n: number, x: number, y: number) => number;
 export type DequantizeFn = (x: number, y: number, n: number) => void;
 /** Quantizes n f32 at x to one activation row at y. */
 export type QuantizeRowFn = (x: number, y: number, n: number) => void;
-/** Converts `rows` f32 rows (xStride bytes apart) to activation rows yStride bytes apart. */
-export type QuantizeRowsFn = (x: number, xStride: number, y: number, yStride: number, n: number, rows: number) => void;
+/** Converts f32 rows [r0, r1) (xStride bytes apart) to activation rows yStride bytes apart. */
+export type QuantizeRowsFn = (r0: number, r1: number, x: number, xStride: number, y: number, yStride: number, n: number) => void;
 /** out[r] = dot(row r, y) for r in [r0, r1). */
 export type MatVecFn = (r0: number, r1: number, w: number, n: number, y: number, out: number) => void;
 /** out[t * outStride + r] = dot(row r, act row t at y + t * yStride) for r in [r0, r1), t in [0, nTok). */

@@ -114,7 +114,7 @@ export class Kernels {
       this.actBytes = Math.max(need, this.actBytes * 2);
       this.actPtr = this.memory.alloc(this.actBytes);
     }
-    ex[act.quantizeRows]!(xPtr, cols * 4, this.actPtr, stride, cols, nTokens);
+    this.pool.run(act.quantizeRows, ex[act.quantizeRows]!, nTokens, 1, [xPtr, cols * 4, this.actPtr, stride, cols]);
     return [this.actPtr, stride];
   }
 

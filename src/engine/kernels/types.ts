@@ -10,7 +10,7 @@ export interface ActivationFormat {
   readonly name: 'q8_0' | 'q8_1' | 'q8_K' | 'f16' | 'bf16' | 'f32';
   /** Export giving the bytes of one row of n values; null = f32 rows used as they are. */
   readonly rowBytes: KernelExportName | null;
-  /** Export (x, xStride, y, yStride, n, rows) converting f32 rows; null = none needed. */
+  /** Export (r0, r1, x, xStride, y, yStride, n) converting f32 rows [r0, r1); null = none needed. */
   readonly quantizeRows: KernelExportName | null;
   /** Values per block: a row length must be a multiple of it. */
   readonly blockSize: number;

@@ -60,7 +60,7 @@ t.test('matmul: 1, 2 and 3 threads bit-identical, equal to per-row dots', async 
       if (kt.activation.rowBytes !== null && kt.activation.quantizeRows !== null) {
         stride = Math.ceil(ex[kt.activation.rowBytes]!(cols) / 16) * 16;
         actPtr = memory.alloc(stride * nTokens);
-        ex[kt.activation.quantizeRows]!(xPtr, cols * 4, actPtr, stride, cols, nTokens);
+        ex[kt.activation.quantizeRows]!(0, nTokens, xPtr, cols * 4, actPtr, stride, cols);
       }
       let bad = 0;
       for (let tk = 0; tk < nTokens; tk++) {

@@ -71,6 +71,6 @@ t.test('quantizeRowsQ8_K converts several rows at their strides', async (t) => {
   const yPtr = mem.alloc(yStride * rows);
   const xs = Array.from({ length: rows }, () => randomActivations(rand, n));
   xs.forEach((x, r) => mem.f32(xPtr + r * xStride, n).set(x));
-  inst!.ex.quantizeRowsQ8_K(xPtr, xStride, yPtr, yStride, n, rows);
+  inst!.ex.quantizeRowsQ8_K(0, rows, xPtr, xStride, yPtr, yStride, n);
   xs.forEach((x, r) => t.same(mem.u8(yPtr + r * yStride, n + 72), q8KToNibbleLayout(quantizeQ8K(x)), `row ${r}`));
 });

@@ -83,7 +83,7 @@ for (const spec of specs) {
         if (spec.name !== 'F32') {
           yStride = ex[`act${spec.name}RowBytes`]!(n);
           y = yPtr;
-          ex[`quantizeRows${spec.name}`]!(xPtr, n * 4, yPtr, yStride, n, nTok);
+          ex[`quantizeRows${spec.name}`]!(0, nTok, xPtr, n * 4, yPtr, yStride, n);
           // F16 rows keep the f16-rounded values as f32 (4 bytes each); BF16 rows hold bf16 bits.
           const got = spec.name === 'F16'
             ? Array.from(mem.f32(yPtr, (yStride / 4) * nTok), (v) => numberToF16(v))
