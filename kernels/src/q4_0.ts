@@ -12,7 +12,7 @@
 // is avoided: Node 20's Liftoff drops its accumulator.)
 
 import {
-  f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, f16x4ToF32x4Hoisted,
+  f16ToF32, gatherU16x4, hsumI32x4, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
   touchAhead, keepAlive,
 } from './common';
@@ -77,19 +77,33 @@ let EIGHT: v128 = i8x16.splat(8);
   return ASC_FEATURE_RELAXED_SIMD && relaxed ? q : i8x16.sub(q, eight);
 }
 
-/** Integer dot of one block's unpacked weights with its 32 activations at a, as i32x4 partial sums; |4 products| < 2^12 fits i16. */
+/**
+ * Integer dot of one block's unpacked weights with its 32 activations at a,
+ * as eight i16 partial sums of four products each: |4 * 15 * 127| (relaxed)
+ * and |4 * 8 * 127| (widening) leave room to add four such lanes in i16.
+ */
 // @ts-ignore: decorator
 @inline function blockDot(lo: v128, hi: v128, a: usize, relaxed: bool): v128 {
   const a0 = v128.load(a), a1 = v128.load(a, 16);
   if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
-    return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
-      i16x8.relaxed_dot_i8x16_i7x16_s(a0, lo), i16x8.relaxed_dot_i8x16_i7x16_s(a1, hi),
-    ));
+    return i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(a0, lo), i16x8.relaxed_dot_i8x16_i7x16_s(a1, hi));
   }
-  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
+  return i16x8.add(
     i16x8.add(i16x8.extmul_low_i8x16_s(lo, a0), i16x8.extmul_high_i8x16_s(lo, a0)),
     i16x8.add(i16x8.extmul_low_i8x16_s(hi, a1), i16x8.extmul_high_i8x16_s(hi, a1)),
-  ));
+  );
+}
+
+/**
+ * [sum(s0), sum(s1), sum(s2), sum(s3)] of four blocks' i16 partial sums, exact:
+ * two rounds of adding halves (each lane then holds at most 16 products, still
+ * inside i16), then one widening pairwise add.
+ */
+// @ts-ignore: decorator
+@inline function blockTotals(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  const a = i16x8.add(v128.shuffle<u64>(s0, s1, 0, 2), v128.shuffle<u64>(s0, s1, 1, 3));
+  const b = i16x8.add(v128.shuffle<u64>(s2, s3, 0, 2), v128.shuffle<u64>(s2, s3, 1, 3));
+  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(v128.shuffle<u32>(a, b, 0, 2, 4, 6), v128.shuffle<u32>(a, b, 1, 3, 5, 7)));
 }
 
 /**
@@ -104,7 +118,7 @@ let EIGHT: v128 = i8x16.splat(8);
 ): v128 {
   const a = y + (<usize>b << 5);
   const dy = y + <usize>n;
-  let isum = hsumI32x4x4(
+  let isum = blockTotals(
     blockDot(l0, h0, a, relaxed), blockDot(l1, h1, a + 32, relaxed),
     blockDot(l2, h2, a + 64, relaxed), blockDot(l3, h3, a + 96, relaxed),
   );
@@ -144,7 +158,7 @@ let EIGHT: v128 = i8x16.splat(8);
   for (; b < nb; b++) {
     const p = x + <usize>b * QB;
     const v = v128.load(p, 2);
-    const isum = hsumI32x4(blockDot(weightsLo(v, m, eight, false), weightsHi(v, m, eight, false), y + (<usize>b << 5), false));
+    const isum = hsumI32x4(i32x4.extadd_pairwise_i16x8_s(blockDot(weightsLo(v, m, eight, false), weightsHi(v, m, eight, false), y + (<usize>b << 5), false)));
     const value = (<f32>isum * f16ToF32(load<u16>(p))) * load<f32>(dy + (<usize>b << 2));
     const lane = b & 3;
     if (lane == 0) l0 += value; else if (lane == 1) l1 += value; else l2 += value;
