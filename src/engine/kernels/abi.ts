@@ -189,8 +189,12 @@ export interface ForwardOpExports {
   storeKvRows(dst: number, src: number, n: number, rows: number, kvF16: number): void;
   addF32(x: number, y: number, n: number): void;
   addBiasRows(x: number, b: number, n: number, rows: number): void;
-  siluMulF32(gate: number, up: number, n: number): void;
+  /** (r0, r1, gate, up): gate[i] = silu(gate[i]) * up[i] for values i in [r0, r1); Simd128 gives the Scalar reference's bits. */
+  siluMulF32Simd128: RowsOpFn;
+  siluMulF32Scalar: RowsOpFn;
   expF32(x: number): number;
+  /** (r0, r1, x, out): out[i] = expF32(x[i]) for i in [r0, r1), the same bits. */
+  expF32Simd128: RowsOpFn;
 }
 
 /** Names of the exports, for checks that a built module matches this interface. */

@@ -2,10 +2,11 @@
 // elementwise.ts, math.ts, attention.ts) against plain JS. Where the kernel's
 // f32 operations can be replayed in JS (rmsnorm, rope, KV store) the check is
 // bit-exact; where JS has a different exp, within the named tolerances; the
-// attention SIMD kernel is bit-exact against its scalar reference, in every
-// build, and split across threads gives the same bits.
+// SIMD kernels (attention, exp, silu) are bit-exact against their scalar
+// references, in every build, and split across threads give the same bits.
 import t from 'tap';
 import { Kernels } from '../../../src/engine/kernels/kernels.js';
+import { ForwardOps } from '../../../src/engine/model/ops.js';
 import { instances, rng, f32, bits, numberToF16, f16ToNumber } from './harness.js';
 
 /** expF32 against Math.exp: at most this many f32 ulps apart. */
@@ -83,7 +84,7 @@ t.test('ropeRows: normal (adjacent pairs) and neox (i, i + d/2), partial rotatio
   }
 });
 
-t.test('siluMulF32, addF32, addBiasRows', async (t) => {
+t.test('siluMulF32Simd128 (against Math.exp), addF32, addBiasRows', async (t) => {
   const n = 500;
   const g = mem.alloc(n * 4), u = mem.alloc(n * 4);
   const gs = Float32Array.from({ length: n }, (_, i) => (i === 0 ? -100 : i === 1 ? 100 : (rand() * 2 - 1) * 12));
@@ -91,7 +92,7 @@ t.test('siluMulF32, addF32, addBiasRows', async (t) => {
   for (const inst of insts) {
     mem.f32(g, n).set(gs);
     mem.f32(u, n).set(us);
-    inst.ex.siluMulF32(g, u, n);
+    inst.ex.siluMulF32Simd128(0, n, g, u);
     const got = mem.f32(g, n);
     let worst = 0;
     for (let i = 0; i < n; i++) {
@@ -210,5 +211,123 @@ t.test('attention: SIMD == scalar bit for bit, close to f64 JS, causal, GQA, f16
       k.parallel('attentionSimd128', c.tokens * c.nHead, [...args]);
       t.same(Array.from(memory.f32(out, c.tokens * qW), bits), reference, `${tag}: ${k.threads} thread(s) through the pool`);
     }
+  }
+});
+
+// ---- exp and silu: SIMD against the scalar reference, bit for bit ----------
+//
+// Inputs are bit patterns written straight to memory: a NaN read into a JS
+// number and back would be quieted, and signalling NaNs are among the edges.
+
+const simdRand = rng(4864);
+
+/** The f32 bit patterns `ulps` steps either side of v's (same sign), v's included. */
+function around(v: number, ulps: number): number[] {
+  const b = bits(v);
+  return Array.from({ length: 2 * ulps + 1 }, (_, i) => b - ulps + i);
+}
+
+/**
+ * Where a lane-wise exp could part from the scalar one: zeros, subnormals,
+ * the largest finite values, infinities, NaNs of either sign and payload
+ * (signalling too), expF32's overflow and underflow limits, where e^x turns
+ * subnormal or rounds to the smallest subnormal, and the half-way points of
+ * the range reduction k = nearest(x / ln2).
+ */
+function expEdgeBits(): number[] {
+  const b = [0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007fffff, 0x807fffff, 0x00800000, 0x80800000,
+    0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xff800001, 0x7fbfffff, 0x7fc12345];
+  for (const limit of [88.72284, -103.97208, Math.log(2 ** -126), Math.log(2 ** -149), Math.log(2 ** 128), 1e-30, -1e-30, 1, -1]) {
+    b.push(...around(limit, 4));
+  }
+  for (let m = -151; m <= 128; m++) b.push(...around((m + 0.5) * Math.LN2, 1));
+  return b;
+}
+
+/** The edges and their negations (silu takes e^-g), then values across expF32's range and random bit patterns of every exponent. */
+function inputBits(count: number): Int32Array {
+  const edges = expEdgeBits();
+  const x = new Int32Array(2 * edges.length + 2 * count);
+  x.set(edges);
+  x.set(edges.map((b) => b ^ 0x80000000), edges.length);
+  for (let i = 2 * edges.length; i < x.length; i += 2) {
+    x[i] = bits(simdRand() * 220 - 110);
+    x[i + 1] = Math.floor(simdRand() * 2 ** 32);
+  }
+  return x;
+}
+
+function isNaNBits(b: number): boolean {
+  return (b & 0x7fffffff) > 0x7f800000;
+}
+
+/** Every NaN as one: wasm leaves the sign and payload of a NaN from arithmetic to the engine. */
+function canonicalBits(v: Int32Array): Int32Array {
+  return v.map((b) => (isNaNBits(b) ? 0x7fc00000 : b));
+}
+
+function firstDifference(got: Int32Array, want: Int32Array, input: Int32Array): string {
+  const i = got.findIndex((b, j) => b !== want[j]);
+  if (i < 0) return 'none';
+  const hex = (b: number) => (b >>> 0).toString(16);
+  return `at ${i}: input ${hex(input[i]!)} got ${hex(got[i]!)} want ${hex(want[i]!)}`;
+}
+
+t.test('expF32Simd128 gives expF32\'s bits for every lane, edges included, in every build', async (t) => {
+  // Length 3 mod 4: the last values take the scalar tail.
+  const all = inputBits(1 << 15);
+  const xb = all.subarray(0, all.length - ((all.length + 1) % 4));
+  const n = xb.length;
+  const x = mem.alloc(n * 4), out = mem.alloc(n * 4);
+  mem.i32(x, n).set(xb);
+  const xs = mem.f32(x, n).slice();
+  for (const inst of insts) {
+    // A NaN comes back as itself, so its bits are known; other lanes must match the scalar export.
+    const want = xb.map((b, i) => (isNaNBits(b) ? b : bits(inst.ex.expF32(xs[i]!))));
+    mem.i32(out, n).fill(0x12345678);
+    inst.ex.expF32Simd128(0, n, x, out);
+    t.equal(firstDifference(mem.i32(out, n).slice(), want, xb), 'none', `${inst.build}: ${n} values bit-exact`);
+  }
+});
+
+t.test('siluMulF32Simd128 == siluMulF32Scalar bit for bit, edges, tails and misaligned starts, in every build', async (t) => {
+  const gb = inputBits(1 << 15);
+  const n = gb.length;
+  const specialUp = [0, -0, Infinity, -Infinity, NaN, 1e-45, 3e38, -1];
+  const us = Float32Array.from({ length: n }, (_, i) => (i % 97 < specialUp.length ? specialUp[i % 97]! : simdRand() * 8 - 4));
+  const g = mem.alloc(n * 4), ref = mem.alloc(n * 4), u = mem.alloc(n * 4);
+  mem.f32(u, n).set(us);
+  for (const inst of insts) {
+    mem.i32(ref, n).set(gb);
+    inst.ex.siluMulF32Scalar(0, n, ref, u);
+    const want = canonicalBits(mem.i32(ref, n).slice());
+    // Ranges that start off a multiple of four and end with a tail of 1 to 3.
+    for (const [r0, r1] of [[0, n], [1, n - 1], [3, n - 2], [5, n - 3]] as const) {
+      mem.i32(g, n).set(gb);
+      inst.ex.siluMulF32Simd128(r0, r1, g, u);
+      inst.ex.siluMulF32Scalar(0, r0, g, u);
+      inst.ex.siluMulF32Scalar(r1, n, g, u);
+      t.equal(firstDifference(canonicalBits(mem.i32(g, n).slice()), want, gb), 'none', `${inst.build} [${r0}, ${r1}) of ${n}`);
+    }
+  }
+});
+
+t.test('ForwardOps.siluMul: 1 thread and 3 threads give the scalar reference\'s bits', async (t) => {
+  const k1 = await Kernels.create({ memory: mem, threads: 1 });
+  const k3 = await Kernels.create({ memory: mem, threads: 3 });
+  t.teardown(async () => { await k1.close(); await k3.close(); });
+  // Two token rows of 4864 (qwen2.5-0.5b's ffn) and a ragged end: uneven shares, a scalar tail.
+  const gb = inputBits(4864 + 3).subarray(0, 2 * 4864 + 7);
+  const n = gb.length;
+  const us = Float32Array.from({ length: n }, () => simdRand() * 8 - 4);
+  const g = mem.alloc(n * 4), u = mem.alloc(n * 4);
+  mem.f32(u, n).set(us);
+  mem.i32(g, n).set(gb);
+  insts[0]!.ex.siluMulF32Scalar(0, n, g, u);
+  const want = canonicalBits(mem.i32(g, n).slice());
+  for (const k of [k1, k3]) {
+    mem.i32(g, n).set(gb);
+    new ForwardOps(k).siluMul(g, u, n);
+    t.equal(firstDifference(canonicalBits(mem.i32(g, n).slice()), want, gb), 'none', `${k.threads} thread(s), ${n} values`);
   }
 });
