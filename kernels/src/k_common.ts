@@ -1,6 +1,8 @@
 // Helpers the K-quant families (q2_k.ts .. q6_k.ts) share. Not re-exported by
 // index.ts: they are inline building blocks, not module exports.
 
+import { f16ToF32, hsumI32x4x4 } from './common';
+
 /**
  * Sum of the products of 32 activations (a0, a1) and 32 unsigned weights
  * (w0, w1, each 0..127) as i16x8; each lane gathers 4 products, which fits
@@ -84,6 +86,24 @@ export const TILE: i32 = 4;
   v = f32x4.replace_lane(v, 1, load<f32>(p + stride));
   v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * stride));
   return f32x4.replace_lane(v, 3, load<f32>(p + 3 * stride));
+}
+
+/**
+ * A Q4_K/Q5_K block's d * isum - dmin * summs for each token of a tile (lane
+ * t = token t; block at p, the tokens' bsums at bs + t * ys and Q8_K scales
+ * at dy + t * ys), with vecDot's f32 operations.
+ */
+// @ts-ignore: decorator
+@inline export function blockTermTileK4(isum: v128, p: usize, bs: usize, dy: usize, ys: usize): v128 {
+  const mins = minsK4(p + 4);
+  const summs = hsumI32x4x4(
+    minsDotBsums(mins, bs), minsDotBsums(mins, bs + ys),
+    minsDotBsums(mins, bs + 2 * ys), minsDotBsums(mins, bs + 3 * ys),
+  );
+  const dyt = gatherF32x4(dy, ys);
+  const d = f32x4.mul(dyt, f32x4.splat(f16ToF32(load<u16>(p))));
+  const dmin = f32x4.mul(dyt, f32x4.splat(f16ToF32(load<u16>(p, 2))));
+  return f32x4.sub(f32x4.mul(d, f32x4.convert_i32x4_s(isum)), f32x4.mul(dmin, f32x4.convert_i32x4_s(summs)));
 }
 
 /** Stores lane t of v at o + t * stride (one output per token). */

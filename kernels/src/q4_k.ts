@@ -18,7 +18,7 @@
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
 import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive } from './common';
-import { dot32U7, minsDotBsumsK4, minsK4, minsDotBsums, TILE, gatherF32x4, scatterF32x4 } from './k_common';
+import { dot32U7, minsDotBsumsK4, blockTermTileK4, TILE, scatterF32x4 } from './k_common';
 
 const QB: usize = 144;
 
@@ -208,21 +208,6 @@ function blockDotTileQ4_K(p: usize, a: usize, ys: usize, relaxed: bool): v128 {
   return hsumI32x4x4(acc0, acc1, acc2, acc3);
 }
 
-/** One block's d * isum - dmin * summs for each token of a tile (lane t = token t), with vecDot's f32 operations. */
-// @ts-ignore: decorator
-@inline function blockTermTileQ4_K(p: usize, a: usize, bs: usize, dp: usize, ys: usize, relaxed: bool): v128 {
-  const isum = blockDotTileQ4_K(p, a, ys, relaxed);
-  const mins = minsK4(p + 4);
-  const summs = hsumI32x4x4(
-    minsDotBsums(mins, bs), minsDotBsums(mins, bs + ys),
-    minsDotBsums(mins, bs + 2 * ys), minsDotBsums(mins, bs + 3 * ys),
-  );
-  const dy = gatherF32x4(dp, ys);
-  const d = f32x4.mul(dy, f32x4.splat(f16ToF32(load<u16>(p))));
-  const dmin = f32x4.mul(dy, f32x4.splat(f16ToF32(load<u16>(p, 2))));
-  return f32x4.sub(f32x4.mul(d, f32x4.convert_i32x4_s(isum)), f32x4.mul(dmin, f32x4.convert_i32x4_s(summs)));
-}
-
 /**
  * Dots of the row at x with the TILE activation rows at y + t * ys, lane t =
  * token t: bit-identical to vecDotQ4_KQ8_K on each (k_common.ts, "token tiles").
@@ -234,7 +219,8 @@ function blockDotTileQ4_K(p: usize, a: usize, ys: usize, relaxed: bool): v128 {
   const dPtr = bsPtr + (<usize>nb << 5);
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
-    const v = blockTermTileQ4_K(x + <usize>b * QB, y + (<usize>b << 8), bsPtr + (<usize>b << 5), dPtr + (<usize>b << 2), ys, relaxed);
+    const p = x + <usize>b * QB;
+    const v = blockTermTileK4(blockDotTileQ4_K(p, y + (<usize>b << 8), ys, relaxed), p, bsPtr + (<usize>b << 5), dPtr + (<usize>b << 2), ys);
     const lane = b & 3;
     if (lane == 0) acc0 = f32x4.add(acc0, v); else if (lane == 1) acc1 = f32x4.add(acc1, v);
     else if (lane == 2) acc2 = f32x4.add(acc2, v); else acc3 = f32x4.add(acc3, v);
