@@ -18,7 +18,7 @@
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
 import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive } from './common';
-import { dot32U7, minsDotBsumsK4 } from './k_common';
+import { dot32U7, minsDotBsumsK4, blockTermTileK4, TILE, scatterF32x4 } from './k_common';
 
 const QB: usize = 144;
 
@@ -163,93 +163,69 @@ export function vecDotQ4_KQ8_KRelaxed(n: i32, x: usize, y: usize): f32 {
   return vecDotQ4_KQ8_KImpl(n, x, y, true);
 }
 
-// ---- two tokens per pass (matMat): each weight block is unpacked once ----
+// ---- a tile of tokens per pass (matMat): each weight block is unpacked once ----
 
-/** The second token's block sums from blockDot2Q4_K (a global, so the call can return two vectors). */
-let second: v128 = i32x4.splat(0);
+let NIBBLE_MASK: v128 = i8x16.splat(15);
+
+/** 32 activations at a times one sub-block's 32 weights (w0, w1), times its scale splat s: i32x4 partial sums. */
+// @ts-ignore: decorator
+@inline function sub32(a: usize, w0: v128, w1: v128, s: v128, relaxed: bool): v128 {
+  return i32x4.dot_i16x8_s(dot32U7(v128.load(a), v128.load(a, 16), w0, w1, relaxed), s);
+}
 
 /**
- * blockDotQ4_K for two activation blocks at once: returns the first one's
- * partial sums and leaves the second's in `second`. A real function, not
- * inlined: the kernel measured faster with one small copy (see q6_k.ts).
+ * isum of one Q4_K block at p with the activation blocks at a + t * ys
+ * (t < TILE), lane t = token t. A real function, not inlined: the kernel
+ * measured faster with one small copy (see q6_k.ts).
  */
-function blockDot2Q4_K(p: usize, a0: usize, a1: usize, relaxed: bool): v128 {
-  const w0 = load<u32>(p, 4), w2 = load<u32>(p, 12);
-  const scLo = w0 & 0x3f3f3f3f;
-  const scHi = (w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030);
-  const m4 = i8x16.splat(15);
-  let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0);
+function blockDotTileQ4_K(p: usize, a: usize, ys: usize, relaxed: bool): v128 {
+  const s0 = load<u32>(p, 4), s2 = load<u32>(p, 12);
+  const scLo = s0 & 0x3f3f3f3f;
+  const scHi = (s2 & 0x0f0f0f0f) | ((s0 >> 2) & 0x30303030);
+  const m4 = NIBBLE_MASK;
+  const a1 = a + ys, a2 = a + 2 * ys, a3 = a + 3 * ys;
+  let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0), acc2 = i32x4.splat(0), acc3 = i32x4.splat(0);
   for (let k = 0; k < 4; k++) {
     const q = p + 16 + (<usize>k << 5);
     const o = <usize>k << 6;
     const q0 = v128.load(q), q1 = v128.load(q, 16);
     const sc = k < 2 ? scLo >> (<u32>k << 4) : scHi >> (<u32>(k - 2) << 4);
-    const sLo = i16x8.splat(<i16>(sc & 0xff)), sHi = i16x8.splat(<i16>((sc >> 8) & 0xff));
-    const lo0 = v128.and(q0, m4), lo1 = v128.and(q1, m4);
-    const hi0 = v128.and(i16x8.shr_u(q0, 4), m4), hi1 = v128.and(i16x8.shr_u(q1, 4), m4);
-    const x = a0 + o, y = a1 + o;
-    acc0 = i32x4.add(acc0, i32x4.add(
-      i32x4.dot_i16x8_s(dot32U7(v128.load(x), v128.load(x, 16), lo0, lo1, relaxed), sLo),
-      i32x4.dot_i16x8_s(dot32U7(v128.load(x, 32), v128.load(x, 48), hi0, hi1, relaxed), sHi)));
-    acc1 = i32x4.add(acc1, i32x4.add(
-      i32x4.dot_i16x8_s(dot32U7(v128.load(y), v128.load(y, 16), lo0, lo1, relaxed), sLo),
-      i32x4.dot_i16x8_s(dot32U7(v128.load(y, 32), v128.load(y, 48), hi0, hi1, relaxed), sHi)));
+    // low nibbles, then high ones: fewer vectors live at once
+    let w0 = v128.and(q0, m4), w1 = v128.and(q1, m4);
+    let s = i16x8.splat(<i16>(sc & 0xff));
+    acc0 = i32x4.add(acc0, sub32(a + o, w0, w1, s, relaxed));
+    acc1 = i32x4.add(acc1, sub32(a1 + o, w0, w1, s, relaxed));
+    acc2 = i32x4.add(acc2, sub32(a2 + o, w0, w1, s, relaxed));
+    acc3 = i32x4.add(acc3, sub32(a3 + o, w0, w1, s, relaxed));
+    w0 = v128.and(i16x8.shr_u(q0, 4), m4);
+    w1 = v128.and(i16x8.shr_u(q1, 4), m4);
+    s = i16x8.splat(<i16>((sc >> 8) & 0xff));
+    acc0 = i32x4.add(acc0, sub32(a + o + 32, w0, w1, s, relaxed));
+    acc1 = i32x4.add(acc1, sub32(a1 + o + 32, w0, w1, s, relaxed));
+    acc2 = i32x4.add(acc2, sub32(a2 + o + 32, w0, w1, s, relaxed));
+    acc3 = i32x4.add(acc3, sub32(a3 + o + 32, w0, w1, s, relaxed));
   }
-  second = acc1;
-  return acc0;
+  return hsumI32x4x4(acc0, acc1, acc2, acc3);
 }
 
 /**
- * Dots of one row with two activation rows (y0, y1), stored to o0 and o1:
- * bit-identical to two vecDotQ4_KQ8_K calls (same integer sums, same f32
- * operations in the same lanes).
+ * Dots of the row at x with the TILE activation rows at y + t * ys, lane t =
+ * token t: bit-identical to vecDotQ4_KQ8_K on each (k_common.ts, "token tiles").
  */
 // @ts-ignore: decorator
-@inline function vecDot2Q4_K(n: i32, x: usize, y0: usize, y1: usize, o0: usize, o1: usize, relaxed: bool): void {
+@inline function vecDotTileQ4_K(n: i32, x: usize, y: usize, ys: usize, relaxed: bool): v128 {
   const nb = n >> 8;
-  const bs0 = y0 + <usize>n, bs1 = y1 + <usize>n;
-  const dp0 = bs0 + (<usize>nb << 5), dp1 = bs1 + (<usize>nb << 5);
-  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
-  let b = 0;
-  for (; b + 4 <= nb; b += 4) {
+  const bsPtr = y + <usize>n;
+  const dPtr = bsPtr + (<usize>nb << 5);
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
     const p = x + <usize>b * QB;
-    const ao = <usize>b << 8, bo = <usize>b << 5;
-    const r0 = blockDot2Q4_K(p, y0 + ao, y1 + ao, relaxed); const t0 = second;
-    const r1 = blockDot2Q4_K(p + QB, y0 + ao + 256, y1 + ao + 256, relaxed); const t1 = second;
-    const r2 = blockDot2Q4_K(p + 2 * QB, y0 + ao + 512, y1 + ao + 512, relaxed); const t2 = second;
-    const r3 = blockDot2Q4_K(p + 3 * QB, y0 + ao + 768, y1 + ao + 768, relaxed); const t3 = second;
-    const dw = f16x4ToF32x4(gatherU16x4(p, QB));
-    const mw = f16x4ToF32x4(gatherU16x4(p + 2, QB));
-    const m0 = hsumI32x4x4(
-      minsDotBsumsK4(p + 4, bs0 + bo), minsDotBsumsK4(p + QB + 4, bs0 + bo + 32),
-      minsDotBsumsK4(p + 2 * QB + 4, bs0 + bo + 64), minsDotBsumsK4(p + 3 * QB + 4, bs0 + bo + 96),
-    );
-    const m1 = hsumI32x4x4(
-      minsDotBsumsK4(p + 4, bs1 + bo), minsDotBsumsK4(p + QB + 4, bs1 + bo + 32),
-      minsDotBsumsK4(p + 2 * QB + 4, bs1 + bo + 64), minsDotBsumsK4(p + 3 * QB + 4, bs1 + bo + 96),
-    );
-    const dy0 = v128.load(dp0 + (<usize>b << 2)), dy1 = v128.load(dp1 + (<usize>b << 2));
-    acc0 = f32x4.add(acc0, f32x4.sub(
-      f32x4.mul(f32x4.mul(dy0, dw), f32x4.convert_i32x4_s(hsumI32x4x4(r0, r1, r2, r3))),
-      f32x4.mul(f32x4.mul(dy0, mw), f32x4.convert_i32x4_s(m0)),
-    ));
-    acc1 = f32x4.add(acc1, f32x4.sub(
-      f32x4.mul(f32x4.mul(dy1, dw), f32x4.convert_i32x4_s(hsumI32x4x4(t0, t1, t2, t3))),
-      f32x4.mul(f32x4.mul(dy1, mw), f32x4.convert_i32x4_s(m1)),
-    ));
-  }
-  let u0 = f32x4.extract_lane(acc0, 0), u1 = f32x4.extract_lane(acc0, 1), u2 = f32x4.extract_lane(acc0, 2);
-  let v0 = f32x4.extract_lane(acc1, 0), v1 = f32x4.extract_lane(acc1, 1), v2 = f32x4.extract_lane(acc1, 2);
-  for (; b < nb; b++) {
-    // Tail blocks (lanes 0..2), one token at a time, exactly as the one-token kernel.
-    const p = x + <usize>b * QB;
-    const e = blockTermQ4_K(p, y0 + (<usize>b << 8), bs0 + (<usize>b << 5), load<f32>(dp0 + (<usize>b << 2)), relaxed);
-    const f = blockTermQ4_K(p, y1 + (<usize>b << 8), bs1 + (<usize>b << 5), load<f32>(dp1 + (<usize>b << 2)), relaxed);
+    const v = blockTermTileK4(blockDotTileQ4_K(p, y + (<usize>b << 8), ys, relaxed), p, bsPtr + (<usize>b << 5), dPtr + (<usize>b << 2), ys);
     const lane = b & 3;
-    if (lane == 0) { u0 += e; v0 += f; } else if (lane == 1) { u1 += e; v1 += f; } else { u2 += e; v2 += f; }
+    if (lane == 0) acc0 = f32x4.add(acc0, v); else if (lane == 1) acc1 = f32x4.add(acc1, v);
+    else if (lane == 2) acc2 = f32x4.add(acc2, v); else acc3 = f32x4.add(acc3, v);
   }
-  store<f32>(o0, (u0 + u1) + (u2 + f32x4.extract_lane(acc0, 3)));
-  store<f32>(o1, (v0 + v1) + (v2 + f32x4.extract_lane(acc1, 3)));
+  return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
 }
 
 /**
@@ -271,8 +247,8 @@ export function matVecQ4_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: us
  * Matrix x matrix (prefill): for tokens t in [0, nTok) and rows r in [r0, r1),
  * out[t * outStride + r] = dot(row r, activation row t at y + t * yStride).
  * A row is read from memory once and reused from cache for every token;
- * tokens go in pairs, so each block's nibbles and scales are unpacked once
- * for two tokens.
+ * tokens go TILE at a time, so each block's nibbles and scales are unpacked
+ * once per tile; the last nTok % TILE go one by one.
  */
 export function matMatQ4_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   const rowBytes = <usize>(n >> 8) * QB;
@@ -281,9 +257,7 @@ export function matMatQ4_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride
     const row = w + <usize>r * rowBytes;
     const o = out + (<usize>r << 2);
     let t = 0;
-    for (; t + 2 <= nTok; t += 2) {
-      vecDot2Q4_K(n, row, y + <usize>t * ys, y + <usize>(t + 1) * ys, o + <usize>t * os, o + <usize>(t + 1) * os, true);
-    }
-    if (t < nTok) store<f32>(o + <usize>t * os, vecDotQ4_KQ8_KImpl(n, row, y + <usize>t * ys, true));
+    for (; t + TILE <= nTok; t += TILE) scatterF32x4(o + <usize>t * os, os, vecDotTileQ4_K(n, row, y + <usize>t * ys, ys, true));
+    for (; t < nTok; t++) store<f32>(o + <usize>t * os, vecDotQ4_KQ8_KImpl(n, row, y + <usize>t * ys, true));
   }
 }

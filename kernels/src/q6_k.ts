@@ -18,7 +18,7 @@
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
 import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive } from './common';
-import { dot16U7, scalesDotBsums16 } from './k_common';
+import { dot16U7, scalesDotBsums16, TILE, gatherF32x4, scatterF32x4 } from './k_common';
 
 const QB: usize = 210;
 
@@ -160,101 +160,90 @@ export function vecDotQ6_KQ8_KRelaxed(n: i32, x: usize, y: usize): f32 {
   return vecDotQ6_KQ8_KImpl(n, x, y, true);
 }
 
-// ---- two tokens per pass (matMat): each weight block is unpacked once ----
+// ---- a tile of tokens per pass (matMat): each weight block is unpacked once ----
 
-/** The second token's block sums from blockDot2Q6_K (a global, so the call can return two vectors). */
-let second: v128 = i32x4.splat(0);
+let LOW_MASK: v128 = i8x16.splat(15);
+let HIGH_MASK: v128 = i8x16.splat(0x30);
 
 /**
- * blockDotQ6_K for two activation blocks (a0, a1 with bsums at bs0, bs1):
- * returns the first one's partial sums and leaves the second's in `second`.
+ * isum of one Q6_K block at p with the activation blocks at a + t * ys
+ * (bsums at bs + t * ys, t < TILE), lane t = token t. One 16-weight chunk at
+ * a time (quants u, scale splat s) against every token keeps few vectors
+ * live. A real function, as blockDotQ6_K.
  */
-function blockDot2Q6_K(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize, relaxed: bool): v128 {
-  const m4 = i8x16.splat(15);
-  const m2 = i8x16.splat(0x30);
-  let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0);
+function blockDotTileQ6_K(p: usize, a: usize, bs: usize, ys: usize, relaxed: bool): v128 {
+  const m4 = LOW_MASK, m2 = HIGH_MASK;
+  const a1 = a + ys, a2 = a + 2 * ys, a3 = a + 3 * ys;
+  let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0), acc2 = i32x4.splat(0), acc3 = i32x4.splat(0);
   for (let h = 0; h < 2; h++) {
     const ql = p + (<usize>h << 6);
     const qh = p + 128 + (<usize>h << 5);
-    const x = a0 + (<usize>h << 7), y = a1 + (<usize>h << 7);
+    const o = <usize>h << 7;
     const sc = i16x8.extend_low_i8x16_s(v128.load64_zero(p + 192 + (<usize>h << 3)));
-    const l0 = v128.load(ql), l1 = v128.load(ql, 16), l2 = v128.load(ql, 32), l3 = v128.load(ql, 48);
-    const h0 = v128.load(qh), h1 = v128.load(qh, 16);
     let u: v128, s: v128;
-    u = v128.or(v128.and(l0, m4), v128.and(i16x8.shl(h0, 4), m2));
+    u = v128.or(v128.and(v128.load(ql), m4), v128.and(i16x8.shl(v128.load(qh), 4), m2));
     s = v128.shuffle<i16>(sc, sc, 0, 0, 0, 0, 0, 0, 0, 0);
-    acc0 = i32x4.add(acc0, sub16(x, u, s, relaxed));
-    acc1 = i32x4.add(acc1, sub16(y, u, s, relaxed));
-    u = v128.or(v128.and(l1, m4), v128.and(i16x8.shl(h1, 4), m2));
+    acc0 = i32x4.add(acc0, sub16(a + o, u, s, relaxed)); acc1 = i32x4.add(acc1, sub16(a1 + o, u, s, relaxed));
+    acc2 = i32x4.add(acc2, sub16(a2 + o, u, s, relaxed)); acc3 = i32x4.add(acc3, sub16(a3 + o, u, s, relaxed));
+    u = v128.or(v128.and(v128.load(ql, 16), m4), v128.and(i16x8.shl(v128.load(qh, 16), 4), m2));
     s = v128.shuffle<i16>(sc, sc, 1, 1, 1, 1, 1, 1, 1, 1);
-    acc0 = i32x4.add(acc0, sub16(x + 16, u, s, relaxed));
-    acc1 = i32x4.add(acc1, sub16(y + 16, u, s, relaxed));
-    u = v128.or(v128.and(l2, m4), v128.and(i16x8.shl(h0, 2), m2));
+    acc0 = i32x4.add(acc0, sub16(a + o + 16, u, s, relaxed)); acc1 = i32x4.add(acc1, sub16(a1 + o + 16, u, s, relaxed));
+    acc2 = i32x4.add(acc2, sub16(a2 + o + 16, u, s, relaxed)); acc3 = i32x4.add(acc3, sub16(a3 + o + 16, u, s, relaxed));
+    u = v128.or(v128.and(v128.load(ql, 32), m4), v128.and(i16x8.shl(v128.load(qh), 2), m2));
     s = v128.shuffle<i16>(sc, sc, 2, 2, 2, 2, 2, 2, 2, 2);
-    acc0 = i32x4.add(acc0, sub16(x + 32, u, s, relaxed));
-    acc1 = i32x4.add(acc1, sub16(y + 32, u, s, relaxed));
-    u = v128.or(v128.and(l3, m4), v128.and(i16x8.shl(h1, 2), m2));
+    acc0 = i32x4.add(acc0, sub16(a + o + 32, u, s, relaxed)); acc1 = i32x4.add(acc1, sub16(a1 + o + 32, u, s, relaxed));
+    acc2 = i32x4.add(acc2, sub16(a2 + o + 32, u, s, relaxed)); acc3 = i32x4.add(acc3, sub16(a3 + o + 32, u, s, relaxed));
+    u = v128.or(v128.and(v128.load(ql, 48), m4), v128.and(i16x8.shl(v128.load(qh, 16), 2), m2));
     s = v128.shuffle<i16>(sc, sc, 3, 3, 3, 3, 3, 3, 3, 3);
-    acc0 = i32x4.add(acc0, sub16(x + 48, u, s, relaxed));
-    acc1 = i32x4.add(acc1, sub16(y + 48, u, s, relaxed));
-    u = v128.or(v128.and(i16x8.shr_u(l0, 4), m4), v128.and(h0, m2));
+    acc0 = i32x4.add(acc0, sub16(a + o + 48, u, s, relaxed)); acc1 = i32x4.add(acc1, sub16(a1 + o + 48, u, s, relaxed));
+    acc2 = i32x4.add(acc2, sub16(a2 + o + 48, u, s, relaxed)); acc3 = i32x4.add(acc3, sub16(a3 + o + 48, u, s, relaxed));
+    u = v128.or(v128.and(i16x8.shr_u(v128.load(ql), 4), m4), v128.and(v128.load(qh), m2));
     s = v128.shuffle<i16>(sc, sc, 4, 4, 4, 4, 4, 4, 4, 4);
-    acc0 = i32x4.add(acc0, sub16(x + 64, u, s, relaxed));
-    acc1 = i32x4.add(acc1, sub16(y + 64, u, s, relaxed));
-    u = v128.or(v128.and(i16x8.shr_u(l1, 4), m4), v128.and(h1, m2));
+    acc0 = i32x4.add(acc0, sub16(a + o + 64, u, s, relaxed)); acc1 = i32x4.add(acc1, sub16(a1 + o + 64, u, s, relaxed));
+    acc2 = i32x4.add(acc2, sub16(a2 + o + 64, u, s, relaxed)); acc3 = i32x4.add(acc3, sub16(a3 + o + 64, u, s, relaxed));
+    u = v128.or(v128.and(i16x8.shr_u(v128.load(ql, 16), 4), m4), v128.and(v128.load(qh, 16), m2));
     s = v128.shuffle<i16>(sc, sc, 5, 5, 5, 5, 5, 5, 5, 5);
-    acc0 = i32x4.add(acc0, sub16(x + 80, u, s, relaxed));
-    acc1 = i32x4.add(acc1, sub16(y + 80, u, s, relaxed));
-    u = v128.or(v128.and(i16x8.shr_u(l2, 4), m4), v128.and(i16x8.shr_u(h0, 2), m2));
+    acc0 = i32x4.add(acc0, sub16(a + o + 80, u, s, relaxed)); acc1 = i32x4.add(acc1, sub16(a1 + o + 80, u, s, relaxed));
+    acc2 = i32x4.add(acc2, sub16(a2 + o + 80, u, s, relaxed)); acc3 = i32x4.add(acc3, sub16(a3 + o + 80, u, s, relaxed));
+    u = v128.or(v128.and(i16x8.shr_u(v128.load(ql, 32), 4), m4), v128.and(i16x8.shr_u(v128.load(qh), 2), m2));
     s = v128.shuffle<i16>(sc, sc, 6, 6, 6, 6, 6, 6, 6, 6);
-    acc0 = i32x4.add(acc0, sub16(x + 96, u, s, relaxed));
-    acc1 = i32x4.add(acc1, sub16(y + 96, u, s, relaxed));
-    u = v128.or(v128.and(i16x8.shr_u(l3, 4), m4), v128.and(i16x8.shr_u(h1, 2), m2));
+    acc0 = i32x4.add(acc0, sub16(a + o + 96, u, s, relaxed)); acc1 = i32x4.add(acc1, sub16(a1 + o + 96, u, s, relaxed));
+    acc2 = i32x4.add(acc2, sub16(a2 + o + 96, u, s, relaxed)); acc3 = i32x4.add(acc3, sub16(a3 + o + 96, u, s, relaxed));
+    u = v128.or(v128.and(i16x8.shr_u(v128.load(ql, 48), 4), m4), v128.and(i16x8.shr_u(v128.load(qh, 16), 2), m2));
     s = v128.shuffle<i16>(sc, sc, 7, 7, 7, 7, 7, 7, 7, 7);
-    acc0 = i32x4.add(acc0, sub16(x + 112, u, s, relaxed));
-    acc1 = i32x4.add(acc1, sub16(y + 112, u, s, relaxed));
+    acc0 = i32x4.add(acc0, sub16(a + o + 112, u, s, relaxed)); acc1 = i32x4.add(acc1, sub16(a1 + o + 112, u, s, relaxed));
+    acc2 = i32x4.add(acc2, sub16(a2 + o + 112, u, s, relaxed)); acc3 = i32x4.add(acc3, sub16(a3 + o + 112, u, s, relaxed));
   }
+  // the -32 offset of each token: sum_j sc[j] * 32 * bsum[j]
   const scAll = v128.load(p, 192);
-  second = i32x4.sub(acc1, i32x4.shl(scalesDotBsums16(scAll, bs1), 5));
-  return i32x4.sub(acc0, i32x4.shl(scalesDotBsums16(scAll, bs0), 5));
+  return hsumI32x4x4(
+    i32x4.sub(acc0, i32x4.shl(scalesDotBsums16(scAll, bs), 5)),
+    i32x4.sub(acc1, i32x4.shl(scalesDotBsums16(scAll, bs + ys), 5)),
+    i32x4.sub(acc2, i32x4.shl(scalesDotBsums16(scAll, bs + 2 * ys), 5)),
+    i32x4.sub(acc3, i32x4.shl(scalesDotBsums16(scAll, bs + 3 * ys), 5)),
+  );
 }
 
 /**
- * Dots of one row with two activation rows (y0, y1), stored to o0 and o1:
- * bit-identical to two single-token calls (same integer sums, same f32
- * operations in the same lanes).
+ * Dots of the row at x with the TILE activation rows at y + t * ys, lane t =
+ * token t: bit-identical to vecDotQ6_KQ8_K on each (k_common.ts, "token tiles").
  */
 // @ts-ignore: decorator
-@inline function vecDot2Q6_K(n: i32, x: usize, y0: usize, y1: usize, o0: usize, o1: usize, relaxed: bool): void {
+@inline function vecDotTileQ6_K(n: i32, x: usize, y: usize, ys: usize, relaxed: bool): v128 {
   const nb = n >> 8;
-  const bs0 = y0 + <usize>n, bs1 = y1 + <usize>n;
-  const dp0 = bs0 + (<usize>nb << 5), dp1 = bs1 + (<usize>nb << 5);
-  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
-  let b = 0;
-  for (; b + 4 <= nb; b += 4) {
+  const bsPtr = y + <usize>n;
+  const dPtr = bsPtr + (<usize>nb << 5);
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
     const p = x + <usize>b * QB;
-    const ao = <usize>b << 8, bo = <usize>b << 5;
-    const r0 = blockDot2Q6_K(p, y0 + ao, y1 + ao, bs0 + bo, bs1 + bo, relaxed); const t0 = second;
-    const r1 = blockDot2Q6_K(p + QB, y0 + ao + 256, y1 + ao + 256, bs0 + bo + 32, bs1 + bo + 32, relaxed); const t1 = second;
-    const r2 = blockDot2Q6_K(p + 2 * QB, y0 + ao + 512, y1 + ao + 512, bs0 + bo + 64, bs1 + bo + 64, relaxed); const t2 = second;
-    const r3 = blockDot2Q6_K(p + 3 * QB, y0 + ao + 768, y1 + ao + 768, bs0 + bo + 96, bs1 + bo + 96, relaxed); const t3 = second;
-    const dw = f16x4ToF32x4(gatherU16x4(p + 208, QB));
-    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.mul(dw, v128.load(dp0 + (<usize>b << 2))), f32x4.convert_i32x4_s(hsumI32x4x4(r0, r1, r2, r3))));
-    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.mul(dw, v128.load(dp1 + (<usize>b << 2))), f32x4.convert_i32x4_s(hsumI32x4x4(t0, t1, t2, t3))));
-  }
-  let u0 = f32x4.extract_lane(acc0, 0), u1 = f32x4.extract_lane(acc0, 1), u2 = f32x4.extract_lane(acc0, 2);
-  let v0 = f32x4.extract_lane(acc1, 0), v1 = f32x4.extract_lane(acc1, 1), v2 = f32x4.extract_lane(acc1, 2);
-  for (; b < nb; b++) {
-    // Tail blocks (lanes 0..2), one token at a time, exactly as the one-token kernel.
-    const p = x + <usize>b * QB;
-    const dw = f16ToF32(load<u16>(p, 208));
-    const e: f32 = dw * load<f32>(dp0 + (<usize>b << 2)) * <f32>hsumI32x4(blockDotQ6_K(p, y0 + (<usize>b << 8), bs0 + (<usize>b << 5), relaxed));
-    const f: f32 = dw * load<f32>(dp1 + (<usize>b << 2)) * <f32>hsumI32x4(blockDotQ6_K(p, y1 + (<usize>b << 8), bs1 + (<usize>b << 5), relaxed));
+    const isum = blockDotTileQ6_K(p, y + (<usize>b << 8), bsPtr + (<usize>b << 5), ys, relaxed);
+    const d = f32x4.mul(f32x4.splat(f16ToF32(load<u16>(p, 208))), gatherF32x4(dPtr + (<usize>b << 2), ys));
+    const v = f32x4.mul(d, f32x4.convert_i32x4_s(isum));
     const lane = b & 3;
-    if (lane == 0) { u0 += e; v0 += f; } else if (lane == 1) { u1 += e; v1 += f; } else { u2 += e; v2 += f; }
+    if (lane == 0) acc0 = f32x4.add(acc0, v); else if (lane == 1) acc1 = f32x4.add(acc1, v);
+    else if (lane == 2) acc2 = f32x4.add(acc2, v); else acc3 = f32x4.add(acc3, v);
   }
-  store<f32>(o0, (u0 + u1) + (u2 + f32x4.extract_lane(acc0, 3)));
-  store<f32>(o1, (v0 + v1) + (v2 + f32x4.extract_lane(acc1, 3)));
+  return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
 }
 
 /**
@@ -276,7 +265,8 @@ export function matVecQ6_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: us
  * Matrix x matrix (prefill): for tokens t in [0, nTok) and rows r in [r0, r1),
  * out[t * outStride + r] = dot(row r, activation row t at y + t * yStride).
  * A row is read from memory once and reused from cache for every token;
- * tokens go in pairs, so each block's quants are unpacked once for two.
+ * tokens go TILE at a time, so each block's quants are unpacked once per
+ * tile; the last nTok % TILE go one by one.
  */
 export function matMatQ6_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   const rowBytes = <usize>(n >> 8) * QB;
@@ -285,9 +275,7 @@ export function matMatQ6_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride
     const row = w + <usize>r * rowBytes;
     const o = out + (<usize>r << 2);
     let t = 0;
-    for (; t + 2 <= nTok; t += 2) {
-      vecDot2Q6_K(n, row, y + <usize>t * ys, y + <usize>(t + 1) * ys, o + <usize>t * os, o + <usize>(t + 1) * os, true);
-    }
-    if (t < nTok) store<f32>(o + <usize>t * os, vecDotQ6_KQ8_KImpl(n, row, y + <usize>t * ys, true));
+    for (; t + TILE <= nTok; t += TILE) scatterF32x4(o + <usize>t * os, os, vecDotTileQ6_K(n, row, y + <usize>t * ys, ys, true));
+    for (; t < nTok; t++) store<f32>(o + <usize>t * os, vecDotQ6_KQ8_KImpl(n, row, y + <usize>t * ys, true));
   }
 }

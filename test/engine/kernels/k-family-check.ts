@@ -86,7 +86,8 @@ export function checkKQuantFamily(t: Test, type: KQuantName): void {
   const blockCounts = [1, 2, 3, 4, 5, 7, 8, 9];
   const maxBlocks = Math.max(...blockCounts);
   const nRows = 5;
-  const nTok = 3;
+  // matMat runs every token count up to nTok: full tiles of 4 tokens and each remainder
+  const nTok = 7;
   const wPtr = mem.alloc(maxBlocks * typeSize * nRows);
   const actStride = Math.ceil((maxBlocks * (QK_K + 36)) / 64) * 64;
   const aPtr = mem.alloc(actStride * nTok);
@@ -138,11 +139,14 @@ export function checkKQuantFamily(t: Test, type: KQuantName): void {
             const wantBits = r >= 1 && r < nRows - 1 ? all[r * nTok + 1]! : bits(NaN);
             if (bits(out[r]!) !== wantBits) { t.fail(`${tag}: matVec row ${r}`); return; }
           }
-          out.fill(NaN);
-          fn(inst, names.matMat)(0, nRows, wPtr, n, aPtr, actStride, nTok, outPtr, nRows);
-          for (let r = 0; r < nRows; r++) {
-            for (let tk = 0; tk < nTok; tk++) {
-              if (bits(out[tk * nRows + r]!) !== all[r * nTok + tk]) { t.fail(`${tag}: matMat row ${r} tok ${tk}`); return; }
+          for (let count = 1; count <= nTok; count++) {
+            out.fill(NaN);
+            fn(inst, names.matMat)(0, nRows, wPtr, n, aPtr, actStride, count, outPtr, nRows);
+            for (let r = 0; r < nRows; r++) {
+              for (let tk = 0; tk < nTok; tk++) {
+                const wantBits = tk < count ? all[r * nTok + tk]! : bits(NaN);
+                if (bits(out[tk * nRows + r]!) !== wantBits) { t.fail(`${tag}: matMat of ${count} tokens, row ${r} tok ${tk}`); return; }
+              }
             }
           }
           results.set(inst.build, all);
