@@ -16,7 +16,7 @@ import {
   f16ToF32, f16x4ToF32x4Hoisted, f32ToF16,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
 } from './common';
-import { expF32 } from './math';
+import { expF32, expF32x4 } from './math';
 
 // @ts-ignore: decorator
 @inline function roundF16(v: f32): f32 {
@@ -100,7 +100,20 @@ function attentionRows(
       if (v > max) max = v;
     }
     let sum: f64 = 0;
-    for (let j = 0; j <= p; j++) {
+    let j = 0;
+    // expF32x4 gives expF32's bits; the f64 sum still adds in order of j.
+    if (simd) {
+      const mv = f32x4.splat(max);
+      for (; j + 4 <= p + 1; j += 4) {
+        const e = expF32x4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
+        v128.store(s + (<usize>j << 2), e);
+        sum += <f64>f32x4.extract_lane(e, 0);
+        sum += <f64>f32x4.extract_lane(e, 1);
+        sum += <f64>f32x4.extract_lane(e, 2);
+        sum += <f64>f32x4.extract_lane(e, 3);
+      }
+    }
+    for (; j <= p; j++) {
       const e = expF32(load<f32>(s + (<usize>j << 2)) - max);
       store<f32>(s + (<usize>j << 2), e);
       sum += <f64>e;

@@ -22,6 +22,7 @@ if (!enabled) t.plan(0, 'the family tests run as their own files in this run');
 const files = !enabled ? [] : [
   ...readdirSync(join(here, 'families')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(here, 'families', f)),
   join(here, 'q8-act.test.ts'),
+  join(here, 'ops.test.ts'),
   join(here, 'pool-smoke.ts'),
 ];
 for (const f of files) await import(pathToFileURL(f).href);
