@@ -51,13 +51,14 @@ export function f32ToF16(f: f32): u32 {
     i32x4.splat(0x7bff), i32x4.splat(0x38000000), i32x4.splat(0x400));
 }
 
-/** Loads four u16 halves spaced `stride` bytes apart into the low halves of four i32 lanes. */
+/** Loads four u16 halves spaced `stride` bytes apart into the low halves of four i32 lanes (one 16-bit lane load each: pinsrw from memory on x64). */
 // @ts-ignore: decorator
 @inline export function gatherU16x4(p: usize, stride: usize): v128 {
-  let v = i32x4.splat(<i32>load<u16>(p));
-  v = i32x4.replace_lane(v, 1, <i32>load<u16>(p + stride));
-  v = i32x4.replace_lane(v, 2, <i32>load<u16>(p + 2 * stride));
-  v = i32x4.replace_lane(v, 3, <i32>load<u16>(p + 3 * stride));
+  let v = i32x4.splat(0);
+  v = v128.load16_lane(p, v, 0);
+  v = v128.load16_lane(p + stride, v, 2);
+  v = v128.load16_lane(p + 2 * stride, v, 4);
+  v = v128.load16_lane(p + 3 * stride, v, 6);
   return v;
 }
 
