@@ -21,6 +21,12 @@ import { f16ToF32, hsumI32x4x4 } from './common';
   );
 }
 
+/** 32 activations at a times one sub-block's 32 weights (w0, w1), times its scale splat s: i32x4 partial sums (the tiles of Q4_K and Q5_K). */
+// @ts-ignore: decorator
+@inline export function sub32(a: usize, w0: v128, w1: v128, s: v128, relaxed: bool): v128 {
+  return i32x4.dot_i16x8_s(dot32U7(v128.load(a), v128.load(a, 16), w0, w1, relaxed), s);
+}
+
 /** The 8 mins of a Q4_K/Q5_K block (6-bit, from the 12 scale bytes at s) as i16x8. */
 // @ts-ignore: decorator
 @inline export function minsK4(s: usize): v128 {

@@ -18,7 +18,7 @@
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
 import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive } from './common';
-import { dot32U7, minsDotBsumsK4, blockTermTileK4, TILE, scatterF32x4 } from './k_common';
+import { dot32U7, minsDotBsumsK4, blockTermTileK4, TILE, scatterF32x4, sub32 } from './k_common';
 
 const QB: usize = 144;
 
@@ -166,12 +166,6 @@ export function vecDotQ4_KQ8_KRelaxed(n: i32, x: usize, y: usize): f32 {
 // ---- a tile of tokens per pass (matMat): each weight block is unpacked once ----
 
 let NIBBLE_MASK: v128 = i8x16.splat(15);
-
-/** 32 activations at a times one sub-block's 32 weights (w0, w1), times its scale splat s: i32x4 partial sums. */
-// @ts-ignore: decorator
-@inline function sub32(a: usize, w0: v128, w1: v128, s: v128, relaxed: bool): v128 {
-  return i32x4.dot_i16x8_s(dot32U7(v128.load(a), v128.load(a, 16), w0, w1, relaxed), s);
-}
 
 /**
  * isum of one Q4_K block at p with the activation blocks at a + t * ys
