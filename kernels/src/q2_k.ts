@@ -181,7 +181,8 @@ let second: v128 = i32x4.splat(0);
  * partial sums and leaves the second's in `second`. A real function with
  * local accumulators (as q6_k.ts: both measured faster than the alternatives).
  */
-function blockDot2Q2_K(p: usize, a0: usize, a1: usize, relaxed: bool): v128 {
+// @ts-ignore: decorator
+@inline function blockDot2Q2_KBody(p: usize, a0: usize, a1: usize, relaxed: bool): v128 {
   const m3 = i8x16.splat(3);
   const sc = v128.and(v128.load(p), i8x16.splat(15));
   let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0);
@@ -212,6 +213,18 @@ function blockDot2Q2_K(p: usize, a0: usize, a1: usize, relaxed: bool): v128 {
   }
   second = acc1;
   return acc0;
+}
+
+function blockDot2Q2_KRelaxed(p: usize, a0: usize, a1: usize): v128 {
+  return blockDot2Q2_KBody(p, a0, a1, true);
+}
+function blockDot2Q2_KWidening(p: usize, a0: usize, a1: usize): v128 {
+  return blockDot2Q2_KBody(p, a0, a1, false);
+}
+/** blockDot2Q2_KBody compiled once per path (see blockDotQ6_K in q6_k.ts: a runtime flag becomes a select that runs both). */
+// @ts-ignore: decorator
+@inline function blockDot2Q2_K(p: usize, a0: usize, a1: usize, relaxed: bool): v128 {
+  return relaxed ? blockDot2Q2_KRelaxed(p, a0, a1) : blockDot2Q2_KWidening(p, a0, a1);
 }
 
 /**

@@ -187,7 +187,8 @@ let second: v128 = i32x4.splat(0);
  * returns the first one's partial sums and leaves the second's in `second`.
  * A real function with local accumulators, as in q6_k.ts.
  */
-function blockDot2Q3_K(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize, relaxed: bool): v128 {
+// @ts-ignore: decorator
+@inline function blockDot2Q3_KBody(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize, relaxed: bool): v128 {
   const m3 = i8x16.splat(3);
   const b2 = i8x16.splat(4);
   const sc = scalesQ3_K(p);
@@ -221,6 +222,18 @@ function blockDot2Q3_K(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize, r
   }
   second = i32x4.sub(acc1, i32x4.shl(scalesDotBsums16(sc, bs1), 2));
   return i32x4.sub(acc0, i32x4.shl(scalesDotBsums16(sc, bs0), 2));
+}
+
+function blockDot2Q3_KRelaxed(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize): v128 {
+  return blockDot2Q3_KBody(p, a0, a1, bs0, bs1, true);
+}
+function blockDot2Q3_KWidening(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize): v128 {
+  return blockDot2Q3_KBody(p, a0, a1, bs0, bs1, false);
+}
+/** blockDot2Q3_KBody compiled once per path (see blockDotQ6_K in q6_k.ts: a runtime flag becomes a select that runs both). */
+// @ts-ignore: decorator
+@inline function blockDot2Q3_K(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize, relaxed: bool): v128 {
+  return relaxed ? blockDot2Q3_KRelaxed(p, a0, a1, bs0, bs1) : blockDot2Q3_KWidening(p, a0, a1, bs0, bs1);
 }
 
 /**

@@ -181,7 +181,8 @@ let BIT4: v128 = i8x16.splat(16);
  * (t < TILE), lane t = token t; 5th bits as blockDotQ5_K. A real function,
  * not inlined: the kernel measured faster with one small copy (see q6_k.ts).
  */
-function blockDotTileQ5_K(p: usize, a: usize, ys: usize, relaxed: bool): v128 {
+// @ts-ignore: decorator
+@inline function blockDotTileQ5_KBody(p: usize, a: usize, ys: usize, relaxed: bool): v128 {
   const s0 = load<u32>(p, 4), s2 = load<u32>(p, 12);
   const scLo = s0 & 0x3f3f3f3f;
   const scHi = (s2 & 0x0f0f0f0f) | ((s0 >> 2) & 0x30303030);
@@ -212,6 +213,18 @@ function blockDotTileQ5_K(p: usize, a: usize, ys: usize, relaxed: bool): v128 {
     acc3 = i32x4.add(acc3, sub32(a3 + o + 32, w0, w1, s, relaxed));
   }
   return hsumI32x4x4(acc0, acc1, acc2, acc3);
+}
+
+function blockDotTileQ5_KRelaxed(p: usize, a: usize, ys: usize): v128 {
+  return blockDotTileQ5_KBody(p, a, ys, true);
+}
+function blockDotTileQ5_KWidening(p: usize, a: usize, ys: usize): v128 {
+  return blockDotTileQ5_KBody(p, a, ys, false);
+}
+/** blockDotTileQ5_KBody compiled once per path (see blockDotQ6_K in q6_k.ts: a runtime flag becomes a select that runs both). */
+// @ts-ignore: decorator
+@inline function blockDotTileQ5_K(p: usize, a: usize, ys: usize, relaxed: bool): v128 {
+  return relaxed ? blockDotTileQ5_KRelaxed(p, a, ys) : blockDotTileQ5_KWidening(p, a, ys);
 }
 
 /**

@@ -81,6 +81,10 @@ export function vecDotQ6_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
   return (l0 + l1) + (l2 + l3);
 }
 
+// Masks as globals read into locals (common.ts, "hoisted constants").
+let LOW_MASK: v128 = i8x16.splat(15);
+let HIGH_MASK: v128 = i8x16.splat(0x30);
+
 /** 16 activations at a times 16 unsigned quants u, scaled by the i16 scale splat s: i32x4 partial sums. */
 // @ts-ignore: decorator
 @inline function sub16(a: usize, u: v128, s: v128, relaxed: bool): v128 {
@@ -89,13 +93,14 @@ export function vecDotQ6_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
 
 /**
  * isum of one Q6_K block at p with the activation block at a (bsums at bs),
- * as i32x4 partial sums. Deliberately not inlined: one call per 256 weights
+ * as i32x4 partial sums. Called through one real function per path (below),
+ * not inlined: one call per 256 weights
  * costs little, and the kernel measured 6-10% faster than with five inlined
  * copies (V8 allocates registers better in the small function).
  */
-function blockDotQ6_K(p: usize, a: usize, bs: usize, relaxed: bool): v128 {
-  const m4 = i8x16.splat(15);
-  const m2 = i8x16.splat(0x30);
+// @ts-ignore: decorator
+@inline function blockDotQ6_KBody(p: usize, a: usize, bs: usize, relaxed: bool): v128 {
+  const m4 = LOW_MASK, m2 = HIGH_MASK;
   let acc = i32x4.splat(0);
   for (let h = 0; h < 2; h++) {
     const ql = p + (<usize>h << 6);
@@ -117,6 +122,19 @@ function blockDotQ6_K(p: usize, a: usize, bs: usize, relaxed: bool): v128 {
   }
   // the -32 offset: sum_j sc[j] * 32 * bsum[j]
   return i32x4.sub(acc, i32x4.shl(scalesDotBsums16(v128.load(p, 192), bs), 5));
+}
+
+// One compiled copy per path: with `relaxed` a runtime argument binaryen
+// turns the choice into a select, and both paths run on every call.
+function blockDotQ6_KRelaxed(p: usize, a: usize, bs: usize): v128 {
+  return blockDotQ6_KBody(p, a, bs, true);
+}
+function blockDotQ6_KWidening(p: usize, a: usize, bs: usize): v128 {
+  return blockDotQ6_KBody(p, a, bs, false);
+}
+// @ts-ignore: decorator
+@inline function blockDotQ6_K(p: usize, a: usize, bs: usize, relaxed: bool): v128 {
+  return relaxed ? blockDotQ6_KRelaxed(p, a, bs) : blockDotQ6_KWidening(p, a, bs);
 }
 
 // @ts-ignore: decorator
@@ -162,16 +180,14 @@ export function vecDotQ6_KQ8_KRelaxed(n: i32, x: usize, y: usize): f32 {
 
 // ---- a tile of tokens per pass (matMat): each weight block is unpacked once ----
 
-let LOW_MASK: v128 = i8x16.splat(15);
-let HIGH_MASK: v128 = i8x16.splat(0x30);
-
 /**
  * isum of one Q6_K block at p with the activation blocks at a + t * ys
  * (bsums at bs + t * ys, t < TILE), lane t = token t. One 16-weight chunk at
  * a time (quants u, scale splat s) against every token keeps few vectors
  * live. A real function, as blockDotQ6_K.
  */
-function blockDotTileQ6_K(p: usize, a: usize, bs: usize, ys: usize, relaxed: bool): v128 {
+// @ts-ignore: decorator
+@inline function blockDotTileQ6_KBody(p: usize, a: usize, bs: usize, ys: usize, relaxed: bool): v128 {
   const m4 = LOW_MASK, m2 = HIGH_MASK;
   const a1 = a + ys, a2 = a + 2 * ys, a3 = a + 3 * ys;
   let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0), acc2 = i32x4.splat(0), acc3 = i32x4.splat(0);
@@ -222,6 +238,18 @@ function blockDotTileQ6_K(p: usize, a: usize, bs: usize, ys: usize, relaxed: boo
     i32x4.sub(acc2, i32x4.shl(scalesDotBsums16(scAll, bs + 2 * ys), 5)),
     i32x4.sub(acc3, i32x4.shl(scalesDotBsums16(scAll, bs + 3 * ys), 5)),
   );
+}
+
+function blockDotTileQ6_KRelaxed(p: usize, a: usize, bs: usize, ys: usize): v128 {
+  return blockDotTileQ6_KBody(p, a, bs, ys, true);
+}
+function blockDotTileQ6_KWidening(p: usize, a: usize, bs: usize, ys: usize): v128 {
+  return blockDotTileQ6_KBody(p, a, bs, ys, false);
+}
+/** blockDotTileQ6_KBody compiled once per path (see blockDotQ6_K in q6_k.ts: a runtime flag becomes a select that runs both). */
+// @ts-ignore: decorator
+@inline function blockDotTileQ6_K(p: usize, a: usize, bs: usize, ys: usize, relaxed: bool): v128 {
+  return relaxed ? blockDotTileQ6_KRelaxed(p, a, bs, ys) : blockDotTileQ6_KWidening(p, a, bs, ys);
 }
 
 /**
