@@ -3,7 +3,9 @@
 //   qs  int8[32] at +2   weight j = qs[j] * d
 // Rows are ggml's layout as read from the GGUF: n / 32 blocks back to back.
 // Paired activation: Q8 (q8_act.ts). Signed 8-bit weights do not fit the
-// relaxed dot's 7-bit operand, so both builds use the widening SIMD128 path.
+// relaxed dot's 7-bit operand, so the family's kernels widen (SIMD128); the
+// *Relaxed ones move the activation's sign onto the weights instead (blockDot),
+// exact for matrices without a -128 weight.
 //
 // Per block b: isum = sum_j w[j] * a[j] (exact i32), then
 // lane[b % 4] += (f32(isum) * dw) * da, result (l0 + l1) + (l2 + l3)
