@@ -9,7 +9,7 @@
 // 0..31 is the 7-bit operand; sum((q - 16) * a) = sum(q * a) - 16 * sum(a).
 
 import {
-  f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, qhToHighBitsLo, qhToHighBitsHi, f16x4ToF32x4Hoisted,
+  f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, qhToHighBitsLo, qhToHighBitsHi, byteSplat, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
   touchAhead, keepAlive,
 } from './common';
@@ -50,12 +50,16 @@ export function vecDotQ5_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
   return (l0 + l1) + (l2 + l3);
 }
 
+// Constants for byteSplat (common.ts, qhToHighBitsLo).
+let LOW_NIBBLE: v128 = i8x16.splat(0x0f);
+let SIXTEEN: v128 = i8x16.splat(16);
+
 // @ts-ignore: decorator
 @inline function blockDotQ5_0(p: usize, a: usize, relaxed: bool): v128 {
   const v = v128.load(p, 6);
   const qh = v128.load32_splat(p + 2);
-  const lo = v128.or(v128.and(v, i8x16.splat(0x0f)), qhToHighBitsLo(qh));
-  const hi = v128.or(v128.and(i16x8.shr_u(v, 4), i8x16.splat(0x0f)), qhToHighBitsHi(qh));
+  const lo = v128.or(v128.and(v, byteSplat(LOW_NIBBLE, 0x0f)), qhToHighBitsLo(qh));
+  const hi = v128.or(v128.and(i16x8.shr_u(v, 4), byteSplat(LOW_NIBBLE, 0x0f)), qhToHighBitsHi(qh));
   const a0 = v128.load(a), a1 = v128.load(a, 16);
   if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
     // sum(q * a); the caller subtracts 16 * sum(a).
@@ -63,8 +67,8 @@ export function vecDotQ5_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
       i16x8.relaxed_dot_i8x16_i7x16_s(a0, lo), i16x8.relaxed_dot_i8x16_i7x16_s(a1, hi),
     ));
   }
-  const slo = i8x16.sub(lo, i8x16.splat(16));
-  const shi = i8x16.sub(hi, i8x16.splat(16));
+  const slo = i8x16.sub(lo, byteSplat(SIXTEEN, 16));
+  const shi = i8x16.sub(hi, byteSplat(SIXTEEN, 16));
   // |4 products| <= 4 * 16 * 127 fits i16.
   return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
     i16x8.add(i16x8.extmul_low_i8x16_s(slo, a0), i16x8.extmul_high_i8x16_s(slo, a0)),

@@ -10,7 +10,7 @@
 // relaxed dot's 7-bit operand as it is.
 
 import {
-  f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, qhToHighBitsLo, qhToHighBitsHi, f16x4ToF32x4Hoisted,
+  f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, qhToHighBitsLo, qhToHighBitsHi, byteSplat, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
   touchAhead, keepAlive,
 } from './common';
@@ -54,12 +54,15 @@ export function vecDotQ5_1Q8_1Scalar(n: i32, x: usize, y: usize): f32 {
   return (l0 + l1) + (l2 + l3);
 }
 
+// Constants for byteSplat (common.ts, qhToHighBitsLo).
+let LOW_NIBBLE: v128 = i8x16.splat(0x0f);
+
 // @ts-ignore: decorator
 @inline function blockDotQ5_1(p: usize, a: usize, relaxed: bool): v128 {
   const v = v128.load(p, 8);
   const qh = v128.load32_splat(p + 4);
-  const lo = v128.or(v128.and(v, i8x16.splat(0x0f)), qhToHighBitsLo(qh));
-  const hi = v128.or(v128.and(i16x8.shr_u(v, 4), i8x16.splat(0x0f)), qhToHighBitsHi(qh));
+  const lo = v128.or(v128.and(v, byteSplat(LOW_NIBBLE, 0x0f)), qhToHighBitsLo(qh));
+  const hi = v128.or(v128.and(i16x8.shr_u(v, 4), byteSplat(LOW_NIBBLE, 0x0f)), qhToHighBitsHi(qh));
   const a0 = v128.load(a), a1 = v128.load(a, 16);
   if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
     return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
