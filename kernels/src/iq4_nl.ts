@@ -13,7 +13,7 @@
 import {
   f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
-  touchAhead, keepAlive,
+  touchAhead, keepAlive, byteSplat,
 } from './common';
 
 const QB: usize = 18;
@@ -62,9 +62,13 @@ export function vecDotIQ4_NLQ8_0Scalar(n: i32, x: usize, y: usize): f32 {
   return (l0 + l1) + (l2 + l3);
 }
 
+// Constants for byteSplat (common.ts, qhToHighBitsLo).
+let LOW_NIBBLE: v128 = i8x16.splat(0x0f);
+let VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+
 // @ts-ignore: decorator
 @inline function lookup(idx: v128, relaxed: bool): v128 {
-  const t = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+  const t = ASC_FEATURE_RELAXED_SIMD ? VALUES : i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
   if (ASC_FEATURE_RELAXED_SIMD && relaxed) return i8x16.relaxed_swizzle(t, idx);
   return i8x16.swizzle(t, idx);
 }
@@ -73,8 +77,8 @@ export function vecDotIQ4_NLQ8_0Scalar(n: i32, x: usize, y: usize): f32 {
 // @ts-ignore: decorator
 @inline function blockDotIQ4_NL(p: usize, a: usize, relaxed: bool): v128 {
   const v = v128.load(p, 2);
-  const lo = lookup(v128.and(v, i8x16.splat(0x0f)), relaxed);
-  const hi = lookup(v128.and(i16x8.shr_u(v, 4), i8x16.splat(0x0f)), relaxed);
+  const lo = lookup(v128.and(v, byteSplat(LOW_NIBBLE, 0x0f)), relaxed);
+  const hi = lookup(v128.and(i16x8.shr_u(v, 4), byteSplat(LOW_NIBBLE, 0x0f)), relaxed);
   const a0 = v128.load(a), a1 = v128.load(a, 16);
   const s0 = i16x8.add(i16x8.extmul_low_i8x16_s(lo, a0), i16x8.extmul_high_i8x16_s(lo, a0));
   const s1 = i16x8.add(i16x8.extmul_low_i8x16_s(hi, a1), i16x8.extmul_high_i8x16_s(hi, a1));

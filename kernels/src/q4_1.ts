@@ -12,7 +12,7 @@
 import {
   f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
-  touchAhead, keepAlive,
+  touchAhead, keepAlive, byteSplat,
 } from './common';
 
 const QB: usize = 20;
@@ -54,11 +54,14 @@ export function vecDotQ4_1Q8_1Scalar(n: i32, x: usize, y: usize): f32 {
   return (l0 + l1) + (l2 + l3);
 }
 
+// Constants for byteSplat (common.ts, qhToHighBitsLo).
+let LOW_NIBBLE: v128 = i8x16.splat(0x0f);
+
 // @ts-ignore: decorator
 @inline function blockDotQ4_1(p: usize, a: usize, relaxed: bool): v128 {
   const v = v128.load(p, 4);
-  const lo = v128.and(v, i8x16.splat(0x0f));
-  const hi = v128.and(i16x8.shr_u(v, 4), i8x16.splat(0x0f));
+  const lo = v128.and(v, byteSplat(LOW_NIBBLE, 0x0f));
+  const hi = v128.and(i16x8.shr_u(v, 4), byteSplat(LOW_NIBBLE, 0x0f));
   const a0 = v128.load(a), a1 = v128.load(a, 16);
   if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
     return i32x4.extadd_pairwise_i16x8_s(i16x8.add(
