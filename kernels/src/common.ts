@@ -47,6 +47,8 @@ export function f32ToF16(f: f32): u32 {
 /** Four halves (one in the low 16 bits of each i32 lane) to f32x4, exact; same results as f16ToF32. */
 // @ts-ignore: decorator
 @inline export function f16x4ToF32x4(h: v128): v128 {
+  // Globals in the relaxed build, constants in the SIMD128 one (see qhToHighBitsLo).
+  if (ASC_FEATURE_RELAXED_SIMD) return f16x4ToF32x4Hoisted(h, F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL);
   return f16x4ToF32x4Hoisted(h, i32x4.splat(0x8000), i32x4.splat(0x7fff), f32x4.splat(F16_TINY_F32),
     i32x4.splat(0x7bff), i32x4.splat(0x38000000), i32x4.splat(0x400));
 }

@@ -14,10 +14,13 @@
 // dmin = dy * f16(dmin), lane[b % 4] += d * isum - dmin * summs,
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
-import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive } from './common';
+import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive, byteSplat } from './common';
 import { dot16U7, scalesDotBsums16 } from './k_common';
 
 const QB: usize = 84;
+// Constants for byteSplat (common.ts, qhToHighBitsLo).
+let TWO_BITS: v128 = i8x16.splat(3);
+let LOW_NIBBLE: v128 = i8x16.splat(15);
 
 /** Dequantizes n weights (n % 256 == 0) of one Q2_K row at x to f32 at y. */
 export function dequantizeRowQ2_K(x: usize, y: usize, n: i32): void {
@@ -86,8 +89,8 @@ export function vecDotQ2_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
 /** isum of one Q2_K block at p with the activation block at a, as i32x4 partial sums. */
 // @ts-ignore: decorator
 @inline function blockDotQ2_K(p: usize, a: usize, relaxed: bool): v128 {
-  const m3 = i8x16.splat(3);
-  const sc = v128.and(v128.load(p), i8x16.splat(15));
+  const m3 = byteSplat(TWO_BITS, 3);
+  const sc = v128.and(v128.load(p), byteSplat(LOW_NIBBLE, 15));
   let acc = i32x4.splat(0);
   for (let h = 0; h < 2; h++) {
     const s = h == 0 ? i16x8.extend_low_i8x16_u(sc) : i16x8.extend_high_i8x16_u(sc);
@@ -112,7 +115,7 @@ export function vecDotQ2_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
 /** The mins (high nibbles of the scales) dotted with the activation's bsums, as i32x4 partial sums. */
 // @ts-ignore: decorator
 @inline function minsDotBsumsQ2_K(p: usize, bs: usize): v128 {
-  return scalesDotBsums16(v128.and(i16x8.shr_u(v128.load(p), 4), i8x16.splat(15)), bs);
+  return scalesDotBsums16(v128.and(i16x8.shr_u(v128.load(p), 4), byteSplat(LOW_NIBBLE, 15)), bs);
 }
 
 /** One block's term d * isum - dmin * summs (the scalar tail of the SIMD kernels). */
@@ -183,8 +186,8 @@ let second: v128 = i32x4.splat(0);
  */
 // @ts-ignore: decorator
 @inline function blockDot2Q2_KBody(p: usize, a0: usize, a1: usize, relaxed: bool): v128 {
-  const m3 = i8x16.splat(3);
-  const sc = v128.and(v128.load(p), i8x16.splat(15));
+  const m3 = byteSplat(TWO_BITS, 3);
+  const sc = v128.and(v128.load(p), byteSplat(LOW_NIBBLE, 15));
   let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0);
   for (let h = 0; h < 2; h++) {
     const s = h == 0 ? i16x8.extend_low_i8x16_u(sc) : i16x8.extend_high_i8x16_u(sc);

@@ -17,10 +17,14 @@
 // (exact i32), d = f16(d) * dy, lane[b % 4] += d * isum,
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
-import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive } from './common';
+import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive, byteSplat } from './common';
 import { dot16U7, scalesDotBsums16 } from './k_common';
 
 const QB: usize = 110;
+// Constants for byteSplat (common.ts, qhToHighBitsLo).
+let TWO_BITS: v128 = i8x16.splat(3);
+let BIT2: v128 = i8x16.splat(4);
+let THIRTY_TWO: v128 = i8x16.splat(32);
 
 /** The stored 6-bit scale j (0..63; the scale is this - 32) of the scales at s. */
 // @ts-ignore: decorator
@@ -89,7 +93,7 @@ export function vecDotQ3_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
   v = i32x4.replace_lane(v, 1, <i32>s1);
   v = i32x4.replace_lane(v, 2, <i32>s2);
   v = i32x4.replace_lane(v, 3, <i32>s3);
-  return i8x16.sub(v, i8x16.splat(32));
+  return i8x16.sub(v, byteSplat(THIRTY_TWO, 32));
 }
 
 /** Two sub-blocks of 16 (activations at a, a + 16; quants u0, u1) times their scale splats s0, s1. */
@@ -104,8 +108,8 @@ export function vecDotQ3_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
 /** isum of one Q3_K block at p with the activation block at a (bsums at bs), as i32x4 partial sums. */
 // @ts-ignore: decorator
 @inline function blockDotQ3_K(p: usize, a: usize, bs: usize, relaxed: bool): v128 {
-  const m3 = i8x16.splat(3);
-  const b2 = i8x16.splat(4);
+  const m3 = byteSplat(TWO_BITS, 3);
+  const b2 = byteSplat(BIT2, 4);
   const sc = scalesQ3_K(p);
   // 16-bit shifts (x86 has no byte shift); every masked bit stays in its byte.
   // Before group G (weights 32G..32G+31), bit 0 of each byte of m0/m1 is hmask bit G.
@@ -189,8 +193,8 @@ let second: v128 = i32x4.splat(0);
  */
 // @ts-ignore: decorator
 @inline function blockDot2Q3_KBody(p: usize, a0: usize, a1: usize, bs0: usize, bs1: usize, relaxed: bool): v128 {
-  const m3 = i8x16.splat(3);
-  const b2 = i8x16.splat(4);
+  const m3 = byteSplat(TWO_BITS, 3);
+  const b2 = byteSplat(BIT2, 4);
   const sc = scalesQ3_K(p);
   let m0 = v128.load(p), m1 = v128.load(p, 16);
   let acc0 = i32x4.splat(0), acc1 = i32x4.splat(0);

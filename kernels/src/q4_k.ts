@@ -17,7 +17,7 @@
 // dmin = dy * f16(dmin), lane[b % 4] += d * isum - dmin * summs,
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
-import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive } from './common';
+import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive, byteSplat } from './common';
 import { dot32U7, minsDotBsumsK4, blockTermTileK4, TILE, scatterF32x4, sub32 } from './k_common';
 
 const QB: usize = 144;
@@ -91,7 +91,7 @@ export function vecDotQ4_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
   const w0 = load<u32>(p, 4), w2 = load<u32>(p, 12);
   const scLo = w0 & 0x3f3f3f3f;
   const scHi = (w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030);
-  const m4 = i8x16.splat(15);
+  const m4 = byteSplat(NIBBLE_MASK, 15);
   let acc = i32x4.splat(0);
   for (let k = 0; k < 4; k++) {
     const q = p + 16 + (<usize>k << 5);

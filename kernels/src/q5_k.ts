@@ -14,7 +14,7 @@
 // dmin = dy * f16(dmin), lane[b % 4] += d * isum - dmin * summs,
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
-import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive } from './common';
+import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive, byteSplat } from './common';
 import { dot32U7, minsDotBsumsK4, blockTermTileK4, TILE, scatterF32x4, sub32 } from './k_common';
 
 const QB: usize = 176;
@@ -89,8 +89,8 @@ export function vecDotQ5_KQ8_KScalar(n: i32, x: usize, y: usize): f32 {
   const w0 = load<u32>(p, 4), w2 = load<u32>(p, 12);
   const scLo = w0 & 0x3f3f3f3f;
   const scHi = (w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030);
-  const m4 = i8x16.splat(15);
-  const bit4 = i8x16.splat(16);
+  const m4 = byteSplat(NIBBLE_MASK, 15);
+  const bit4 = byteSplat(BIT4, 16);
   // The 5th bits: qh bits 2k and 2k+1 are for sub-blocks 2k and 2k+1; shifted
   // down by 2k (16-bit lanes: x86 has no byte shift), bits 0 and 1 of each
   // byte are still that byte's own, and move to bit 4 below. Recomputing the
