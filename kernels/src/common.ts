@@ -208,7 +208,7 @@ let BYTE_16: v128 = i8x16.splat(0x10);
 // +45% on Q8_0 151669x896, +20% on Q4_0 280000x896, -10% on a matrix that
 // already sits in cache; decode reads every matrix cold.
 
-export const PREFETCH_ROWS: i32 = 16;
+const PREFETCH_ROWS: i32 = 16;
 
 /** sink | one word of each line of row r + PREFETCH_ROWS, if that row is in [.., r1). */
 // @ts-ignore: decorator
@@ -228,10 +228,11 @@ export const PREFETCH_ROWS: i32 = 16;
 
 // ---- hoisted constants -------------------------------------------------------
 //
-// V8 rebuilds a v128.const at every use inside a loop (three instructions on
-// x64: mov, movq, punpcklqdq), and binaryen folds a constant local back into
-// its uses. A mutable global read into a local before the loop stays in a
-// register instead: hot loops take their constants that way. (Initializing a
+// V8 (seen in Node 22+; Node 20 keeps them better) rebuilds a v128.const at
+// every use inside a loop (three instructions on x64: mov, movq, punpcklqdq),
+// and binaryen folds a constant local back into its uses. A mutable global
+// read into a local before the loop stays in a register instead: hot loops
+// take their constants that way, or through byteSplat above. (Initializing a
 // v128 global takes a start function; build-kernels allows one that only
 // sets globals.)
 
