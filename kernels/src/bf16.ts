@@ -3,7 +3,7 @@
 // converts activations for BF16 weights). Products of two BF16 values are exact
 // in f32, so only the sum order matters: common.ts, "float dot order".
 
-import { bf16ToF32, f32ToBf16, combineF32x4x4, BF16Lo, BF16Hi, touchAhead, keepAlive } from './common';
+import { bf16ToF32, f32ToBf16, combineF32x4x4, BF16Lo, BF16Hi, touchFrom, touchAhead, keepAlive } from './common';
 
 export function dequantizeRowBF16(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), bf16ToF32(load<u16>(x + (<usize>i << 1))));
@@ -71,8 +71,9 @@ export function vecDotBF16BF16Simd128(n: i32, x: usize, y: usize): f32 {
 export function matVecBF16(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   const rowBytes = <usize>n << 1;
   let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
   for (let r = r0; r < r1; r++) {
-    sink = touchAhead(sink, w, r, r1, rowBytes);
+    sink = touchAhead(sink, w + <usize>r * rowBytes);
     store<f32>(out + (<usize>r << 2), vecDotBF16BF16Simd128(n, w + <usize>r * rowBytes, y));
   }
   keepAlive(sink, out, n);

@@ -8,7 +8,7 @@
 import {
   f16ToF32, f32ToF16, combineF32x4x4, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
-  touchAhead, keepAlive,
+  touchFrom, touchAhead, keepAlive,
 } from './common';
 
 export function dequantizeRowF16(x: usize, y: usize, n: i32): void {
@@ -86,8 +86,9 @@ export function vecDotF16F16Simd128(n: i32, x: usize, y: usize): f32 {
 export function matVecF16(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   const rowBytes = <usize>n << 1;
   let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
   for (let r = r0; r < r1; r++) {
-    sink = touchAhead(sink, w, r, r1, rowBytes);
+    sink = touchAhead(sink, w + <usize>r * rowBytes);
     store<f32>(out + (<usize>r << 2), vecDotF16F16Simd128(n, w + <usize>r * rowBytes, y));
   }
   keepAlive(sink, out, n);

@@ -2,7 +2,7 @@
 // f32 row itself (as ggml pairs F32 with F32). Float order: common.ts, "float
 // dot order" (16 lanes, fixed combine, tail last).
 
-import { combineF32x4x4, touchAhead, keepAlive } from './common';
+import { combineF32x4x4, touchFrom, touchAhead, keepAlive } from './common';
 
 export function dequantizeRowF32(x: usize, y: usize, n: i32): void {
   memory.copy(y, x, <usize>n << 2);
@@ -49,8 +49,9 @@ export function vecDotF32F32Simd128(n: i32, x: usize, y: usize): f32 {
 export function matVecF32(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   const rowBytes = <usize>n << 2;
   let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
   for (let r = r0; r < r1; r++) {
-    sink = touchAhead(sink, w, r, r1, rowBytes);
+    sink = touchAhead(sink, w + <usize>r * rowBytes);
     store<f32>(out + (<usize>r << 2), vecDotF32F32Simd128(n, w + <usize>r * rowBytes, y));
   }
   keepAlive(sink, out, n);

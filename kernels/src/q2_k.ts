@@ -14,7 +14,7 @@
 // dmin = dy * f16(dmin), lane[b % 4] += d * isum - dmin * summs,
 // result (l0 + l1) + (l2 + l3) (common.ts explains the order).
 
-import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchAhead, keepAlive, byteSplat } from './common';
+import { f16ToF32, f16x4ToF32x4, gatherU16x4, hsumI32x4x4, hsumI32x4, touchFrom, touchAhead, keepAlive, byteSplat } from './common';
 import { dot16U7, scalesDotBsums16 } from './k_common';
 
 const QB: usize = 84;
@@ -290,8 +290,9 @@ function blockDot2Q2_KWidening(p: usize, a0: usize, a1: usize): v128 {
 export function matVecQ2_K(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   const rowBytes = <usize>(n >> 8) * QB;
   let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
   for (let r = r0; r < r1; r++) {
-    sink = touchAhead(sink, w, r, r1, rowBytes);
+    sink = touchAhead(sink, w + <usize>r * rowBytes);
     store<f32>(out + (<usize>r << 2), vecDotQ2_KQ8_KImpl(n, w + <usize>r * rowBytes, y, true));
   }
   keepAlive(sink, out, n);

@@ -12,7 +12,7 @@
 import {
   f16ToF32, gatherU16x4, hsumI32x4x4, hsumI32x4, qhToHighBitsLo, qhToHighBitsHi, byteSplat, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
-  touchAhead, keepAlive,
+  touchFrom, touchAhead, keepAlive,
 } from './common';
 
 const QB: usize = 24;
@@ -120,8 +120,9 @@ export function vecDotQ5_1Q8_1Relaxed(n: i32, x: usize, y: usize): f32 {
 export function matVecQ5_1(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   const rowBytes = <usize>(n >> 5) * QB;
   let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
   for (let r = r0; r < r1; r++) {
-    sink = touchAhead(sink, w, r, r1, rowBytes);
+    sink = touchAhead(sink, w + <usize>r * rowBytes);
     store<f32>(out + (<usize>r << 2), vecDotQ5_1Impl(n, w + <usize>r * rowBytes, y, true));
   }
   keepAlive(sink, out, n);
