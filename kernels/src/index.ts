@@ -3,6 +3,7 @@
 export * from './q8_act';
 export * from './q8_0';
 export * from './q4_0';
+export * from './q4_0x4';
 export * from './q4_1';
 export * from './q5_0';
 export * from './q5_1';

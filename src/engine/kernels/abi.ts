@@ -63,6 +63,13 @@ export interface KernelExports extends ForwardOpExports {
   vecDotQ4_0Q8_0Relaxed: VecDotFn;
   matVecQ4_0: MatVecFn;
   matMatQ4_0: MatMatFn;
+  // Q4_0 rows interleaved in fours (q4_0x4.ts): row ranges are multiples of 4.
+  /** 1 if every one of nb blocks at w has a scale the interleaved layout takes (|d| < 256). */
+  q4_0x4Fits(w: number, nb: number): number;
+  /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
+  repackQ4_0x4(r0: number, r1: number, src: number, dst: number, n: number): void;
+  matVecQ4_0x4: MatVecFn;
+  matMatQ4_0x4: MatMatFn;
 
   // Q4_1 (q4_1.ts), Q8_1 activations
   dequantizeRowQ4_1: DequantizeFn;

@@ -27,6 +27,8 @@ export interface WeightRef {
   ptr: number;
   rows: number;
   cols: number;
+  /** Rows rewritten in its family's interleaved layout (Kernels.interleave): only matmul can read them. */
+  interleaved?: boolean;
 }
 
 export class Kernels {
@@ -88,8 +90,36 @@ export class Kernels {
     }
   }
 
+  /**
+   * Rewrites a matrix into its family's interleaved layout where the family
+   * has one and the matrix allows it (types.ts), for faster matmuls. Returns
+   * the weight to use from then on; afterwards only matmul may read it.
+   */
+  interleave<W extends WeightRef>(weight: W): W {
+    const t = requireKernelType(weight.type);
+    const layout = t.interleaved;
+    const { rows, cols, ptr } = weight;
+    if (layout === undefined || weight.interleaved || rows % 4 !== 0 || cols % t.ggml.blockSize !== 0) return weight;
+    const ex = this.exports as unknown as Record<string, (...a: number[]) => number>;
+    const blocks = (rows * cols) / t.ggml.blockSize;
+    if (ex[layout.fits]!(ptr, blocks) !== 1) return weight;
+    // The repack reads a plain copy, so it can split rows across threads;
+    // the copy's memory is released again at once.
+    const bytes = blocks * t.ggml.typeSize;
+    const mark = this.memory.mark();
+    const src = this.memory.alloc(bytes);
+    this.memory.u8(src, bytes).set(this.memory.u8(ptr, bytes));
+    this.pool.run(layout.repack, ex[layout.repack]!, rows, t.rowAlign, [src, ptr, cols]);
+    this.memory.reset(mark);
+    return { ...weight, interleaved: true };
+  }
+
   /** The matrix kernels for this weight: its family's, or the faster ones its contents allow (checked once per matrix). */
   private kernelsFor(t: KernelTypeTraits, weight: WeightRef): { matVec: KernelExportName; matMat: KernelExportName } {
+    if (weight.interleaved) {
+      if (t.interleaved === undefined) throw new KernelError(`weight ${weight.type} ${weight.rows}x${weight.cols} is marked interleaved, but its family has no such layout`);
+      return t.interleaved;
+    }
     const fast = t.withoutMinus128;
     if (fast === undefined || !this.useWithoutMinus128) return t;
     let ok = this.checked.get(weight);
@@ -108,14 +138,19 @@ export class Kernels {
     const ex = this.exports as unknown as Record<string, (...a: number[]) => number>;
     const rowBytes = ex[act.rowBytes]!(cols);
     const stride = Math.ceil(rowBytes / 16) * 16;
-    const need = stride * nTokens;
+    const y = this.actArena(stride * nTokens);
+    this.pool.run(act.quantizeRows, ex[act.quantizeRows]!, nTokens, 1, [xPtr, cols * 4, y, stride, cols]);
+    return [y, stride];
+  }
+
+  /** Scratch of at least `need` bytes for activations (and repacking); valid until the next call. */
+  private actArena(need: number): number {
     if (need > this.actBytes) {
       // Grows by doubling, so the arena holds at most twice the largest batch.
       this.actBytes = Math.max(need, this.actBytes * 2);
       this.actPtr = this.memory.alloc(this.actBytes);
     }
-    this.pool.run(act.quantizeRows, ex[act.quantizeRows]!, nTokens, 1, [xPtr, cols * 4, this.actPtr, stride, cols]);
-    return [this.actPtr, stride];
+    return this.actPtr;
   }
 
   /**

@@ -41,6 +41,15 @@ export interface KernelTypeTraits {
    * arm64 the widening multiply is already one instruction per 8 lanes.
    */
   readonly withoutMinus128?: { readonly check: KernelExportName; readonly matVec: KernelExportName; readonly matMat: KernelExportName };
+  /**
+   * A layout a matrix can be rewritten into at load, rows interleaved in
+   * fours (Q4_0: kernels/src/q4_0x4.ts), and its kernels: `fits` (w, nb)
+   * tells whether a matrix's contents allow it, `repack` (r0, r1, src, dst,
+   * n) writes rows [r0, r1) of a plain copy at src into it at dst.
+   */
+  readonly interleaved?: {
+    readonly fits: KernelExportName; readonly repack: KernelExportName; readonly matVec: KernelExportName; readonly matMat: KernelExportName;
+  };
 }
 
 function entry(name: string, rest: Omit<KernelTypeTraits, 'ggml'>): KernelTypeTraits {
@@ -60,6 +69,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_0, dequantize: 'dequantizeRowQ4_0',
     vecDotScalar: 'vecDotQ4_0Q8_0Scalar', vecDotSimd128: 'vecDotQ4_0Q8_0Simd128', vecDotRelaxed: 'vecDotQ4_0Q8_0Relaxed',
     matVec: 'matVecQ4_0', matMat: 'matMatQ4_0', rowAlign: 16,
+    interleaved: { fits: 'q4_0x4Fits', repack: 'repackQ4_0x4', matVec: 'matVecQ4_0x4', matMat: 'matMatQ4_0x4' },
   }),
   entry('q4_1', {
     activation: ACT_Q8_1, dequantize: 'dequantizeRowQ4_1',

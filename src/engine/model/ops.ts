@@ -3,6 +3,7 @@
 // on all threads; the other element-wise ones are cheap and run on the
 // calling thread.
 import type { Kernels, WeightRef } from '../kernels/kernels.js';
+import { KernelError } from '../kernels/errors.js';
 import { ggmlTypeByName, rowBytes } from '../ggml-types.js';
 import type { KvType } from './run-state.js';
 
@@ -31,6 +32,7 @@ export class ForwardOps {
 
   /** dst (f32, cols) = row `row` of W, dequantized. */
   getRow(w: WeightRef, row: number, dst: number): void {
+    if (w.interleaved) throw new KernelError(`cannot read row ${row} of an interleaved ${w.type} matrix`);
     const bytes = rowBytes(ggmlTypeByName(w.type)!, w.cols);
     this.kernels.dequantize(w.type, w.ptr + row * bytes, dst, w.cols);
   }

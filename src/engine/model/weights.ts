@@ -66,9 +66,15 @@ export function loadWeights(file: GgufFile, c: ModelConfig, kernels: Kernels): M
   }));
 
   for (const [name, shape] of plan) checkTensor(file, byName.get(name), name, shape);
+  // Matrices only matmul reads may be rewritten into a faster layout; the
+  // token embedding (and the output, when tied to it) is also read by row.
+  const matmulOnly = new Set(layers.flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]));
+  if (output !== tokenEmbd) matmulOnly.add(output);
   const loaded = new Map<string, Tensor>();
   for (const [name] of plan) {
-    if (!loaded.has(name)) loaded.set(name, placeTensor(file, byName.get(name)!, kernels));
+    if (loaded.has(name)) continue;
+    const t = placeTensor(file, byName.get(name)!, kernels);
+    loaded.set(name, matmulOnly.has(name) ? kernels.interleave(t) : t);
   }
   const get = (name: string) => loaded.get(name)!;
   const opt = (name: string | undefined) => (name === undefined ? undefined : get(name));

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelExports } from '../../../src/engine/kernels/abi.js';
-import { kernelBuildDir, type KernelBuild } from '../../../src/engine/kernels/load.js';
+import { kernelBuildDir, relaxedBuildRuns, type KernelBuild } from '../../../src/engine/kernels/load.js';
 import { KernelMemory } from '../../../src/engine/kernels/memory.js';
 
 export interface TestInstance {
@@ -14,11 +14,9 @@ export interface TestInstance {
   mem: KernelMemory;
 }
 
-/** The builds this process can run (relaxed needs Node >= 21 or --experimental-wasm-relaxed-simd). */
+/** The builds this process can run (relaxed needs Node >= 22: load.ts). */
 export function availableBuilds(): KernelBuild[] {
-  const builds: KernelBuild[] = ['simd128'];
-  if (WebAssembly.validate(readFileSync(join(kernelBuildDir(), 'nibble-relaxed.wasm')))) builds.push('relaxed');
-  return builds;
+  return relaxedBuildRuns() ? ['simd128', 'relaxed'] : ['simd128'];
 }
 
 /** One instance per available build, all on ONE memory (so the same bytes feed every build). */

@@ -76,6 +76,40 @@ t.test('matmul: 1, 2 and 3 threads bit-identical, equal to per-row dots', async 
   t.throws(() => ks[0]!.matmul({ type: 'q4_0', ptr: 65536, rows: 1, cols: 48 }, xPtr, 1, outPtr), /whole number of blocks/);
 });
 
+t.test('interleave: an interleaved matrix gives the bits of the plain one on 1, 2 and 3 threads', async (t) => {
+  const memory = new KernelMemory({ maxPages: 2048 });
+  const ks = [await Kernels.create({ memory, threads: 1 }), await Kernels.create({ memory, threads: 2 }), await Kernels.create({ memory, threads: 3 })];
+  t.teardown(async () => { for (const k of ks) await k.close(); });
+  const rand = rng(11);
+  const rows = 148, cols = 288, nTok = 6; // the last 16-row chunk has one quad; 9 blocks, not a multiple of 4
+  const xPtr = memory.alloc(nTok * cols * 4);
+  memory.f32(xPtr, nTok * cols).set(randomActivations(rand, nTok * cols));
+  const outPtr = memory.alloc(nTok * rows * 4);
+  for (const kt of allKernelTypes().filter((k) => k.interleaved !== undefined)) {
+    const bytes = (rows * cols / kt.ggml.blockSize) * kt.ggml.typeSize;
+    const plain = { type: kt.ggml.name, ptr: memory.alloc(bytes), rows, cols };
+    const wb = memory.u8(plain.ptr, bytes);
+    for (let i = 0; i < bytes; i++) wb[i] = Math.floor(rand() * 256);
+    for (let i = 1; i < bytes; i += 2) wb[i]! &= 0x3f;
+    const copy = memory.alloc(bytes);
+    memory.u8(copy, bytes).set(wb);
+    const inter = ks[0]!.interleave({ ...plain, ptr: copy });
+    t.ok(inter.interleaved, `${kt.ggml.name}: interleaved`);
+    t.equal(ks[0]!.interleave(inter), inter, 'interleaving twice does nothing');
+    t.equal(ks[0]!.interleave({ ...plain, rows: rows - 1 }).interleaved, undefined, 'rows not a multiple of 4 stay plain');
+    for (const nTokens of [1, nTok]) {
+      memory.f32(outPtr, nTok * rows).fill(NaN);
+      ks[0]!.matmul(plain, xPtr, nTokens, outPtr);
+      const want = Uint32Array.from(memory.f32(outPtr, nTokens * rows), bits);
+      for (const k of ks) {
+        memory.f32(outPtr, nTok * rows).fill(NaN);
+        k.matmul(inter, xPtr, nTokens, outPtr);
+        t.same(Uint32Array.from(memory.f32(outPtr, nTokens * rows), bits), want, `${kt.ggml.name} tokens=${nTokens}: ${k.threads} threads, interleaved == plain`);
+      }
+    }
+  }
+});
+
 t.test('a trap in a worker is reported, and the pool keeps working', async (t) => {
   const memory = new KernelMemory({ maxPages: 64 });
   const k = await Kernels.create({ memory, threads: 2 });
