@@ -2,6 +2,7 @@
 // documents the ABI; src/engine/kernels/abi.ts mirrors it for TypeScript.
 export * from './q8_act';
 export * from './q8_0';
+export * from './q8_0x4';
 export * from './q4_0';
 export * from './q4_0x4';
 export * from './q4_1';

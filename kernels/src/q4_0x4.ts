@@ -11,17 +11,10 @@
 // So in chunk s, lane r's low nibbles are row r's weights 4s .. 4s + 3 and its
 // high nibbles weights 4s + 16 .. 4s + 19. The matrix keeps its size.
 //
-// Scales: an f16 to f32 conversion that handles subnormals, infinities and
-// NaN costs 15 vector instructions per four scales. The repack re-encodes each
-// scale d as 16 bits that become d's f32 bits with three: sign, 5-bit
-// exponent e, 10-bit mantissa m, where d = (1 + m / 1024) * 2^(e - 24); its f32
-// bits are then (sign-extended bits << 13) & 0x8fffe000, plus 103 << 23. That
-// covers every subnormal and normal half below 256, each exactly. A matrix
-// with any other scale (|d| >= 256, infinite, NaN: q4_0x4Fits) is not
-// repacked: it keeps the plain Q4_0 layout and kernels. A zero scale makes every weight of its
-// block zero, whatever the nibbles, and a zero term never changes a sum that
-// starts at +0; the repack writes it as code 0 with all nibbles 8, so the
-// block's integer sum, and with it the term, is zero here too.
+// Scales are stored as codes that convert in three instructions
+// (x4_scales.ts); a matrix with a scale that has none (|d| >= 256, infinite,
+// NaN: q4_0x4Fits) keeps the plain Q4_0 layout and kernels. A zero scale's
+// block gets all nibbles 8, so its integer sum is zero.
 //
 // Results are bit-identical to vecDotQ4_0Q8_0Scalar on the original rows:
 // exact integer block sums, (isum * d) * da per block, each row's blocks added
@@ -32,26 +25,15 @@
 // V8 compiles the instruction correctly in both tiers (load.ts).
 
 import { touchFrom, touchAhead, keepAlive } from './common';
+import { scaleFits, scaleCode, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, packCodes, zeroCodeLanes, transpose0, transpose1, transpose2, transpose3 } from './x4_scales';
 
 const QB: usize = 18;
 const GB: usize = 72;
 
-const SCALE_BIAS: u32 = 103; // f32 exponent of the scale code with e = 0 (2^-24)
-
-/** 1 if every one of the nb Q4_0 blocks at w has a scale the layout takes (|d| < 256, which also excludes inf and NaN). */
+/** 1 if every one of the nb Q4_0 blocks at w has a scale with a code. */
 export function q4_0x4Fits(w: usize, nb: i32): i32 {
-  for (let i = 0; i < nb; i++) if ((load<u16>(w + <usize>i * QB) & 0x7fff) >= 0x5c00) return 0;
+  for (let i = 0; i < nb; i++) if (!scaleFits(load<u16>(w + <usize>i * QB))) return 0;
   return 1;
-}
-
-/** The code of half h (|h| < 256): normal halves move their exponent, subnormals are normalized. */
-// @ts-ignore: decorator
-@inline function scaleCode(h: u32): u32 {
-  const sign = h & 0x8000, em = h & 0x7fff;
-  if (em == 0) return 0;
-  if (em >= 0x400) return sign | (em + ((127 - 15 - SCALE_BIAS) << 10));
-  const k = 31 - clz(em); // em * 2^-24 = (em / 2^k) * 2^(k - 24)
-  return sign | (k << 10) | ((em << (10 - k)) & 0x3ff);
 }
 
 /**
@@ -68,21 +50,11 @@ export function repackQ4_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): 
       const p0 = src + quad + <usize>b * QB, p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
       const c0 = scaleCode(load<u16>(p0)), c1 = scaleCode(load<u16>(p1)), c2 = scaleCode(load<u16>(p2)), c3 = scaleCode(load<u16>(p3));
       const g = dst + quad + <usize>b * GB;
-      store<u64>(g, <u64>c0 | (<u64>c1 << 16) | (<u64>c2 << 32) | (<u64>c3 << 48));
-      // A 4 x 4 transpose of 32-bit words: chunk s gets word s of each row.
+      store<u64>(g, packCodes(c0, c1, c2, c3));
       const q0 = v128.load(p0, 2), q1 = v128.load(p1, 2), q2 = v128.load(p2, 2), q3 = v128.load(p3, 2);
-      const a = v128.shuffle<u32>(q0, q1, 0, 4, 1, 5), bb = v128.shuffle<u32>(q0, q1, 2, 6, 3, 7);
-      const c = v128.shuffle<u32>(q2, q3, 0, 4, 1, 5), d = v128.shuffle<u32>(q2, q3, 2, 6, 3, 7);
-      let s0 = v128.shuffle<u64>(a, c, 0, 2), s1 = v128.shuffle<u64>(a, c, 1, 3);
-      let s2 = v128.shuffle<u64>(bb, d, 0, 2), s3 = v128.shuffle<u64>(bb, d, 1, 3);
+      let s0 = transpose0(q0, q1, q2, q3), s1 = transpose1(q0, q1, q2, q3), s2 = transpose2(q0, q1, q2, q3), s3 = transpose3(q0, q1, q2, q3);
       if (c0 == 0 || c1 == 0 || c2 == 0 || c3 == 0) {
-        // A zero scale's row gets nibbles 8 (see the header).
-        let zero = i32x4.splat(0);
-        zero = i32x4.replace_lane(zero, 0, c0 == 0 ? -1 : 0);
-        zero = i32x4.replace_lane(zero, 1, c1 == 0 ? -1 : 0);
-        zero = i32x4.replace_lane(zero, 2, c2 == 0 ? -1 : 0);
-        zero = i32x4.replace_lane(zero, 3, c3 == 0 ? -1 : 0);
-        const eights = i8x16.splat(<i8>0x88);
+        const zero = zeroCodeLanes(c0, c1, c2, c3), eights = i8x16.splat(<i8>0x88);
         s0 = v128.bitselect(eights, s0, zero); s1 = v128.bitselect(eights, s1, zero);
         s2 = v128.bitselect(eights, s2, zero); s3 = v128.bitselect(eights, s3, zero);
       }
@@ -159,18 +131,6 @@ let EIGHT: v128 = i8x16.splat(8);
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load32_splat(dy));
 }
 
-/**
- * Four rows' scales of group g as f32: each code sign-extended to 32 bits and
- * shifted left 13 has the sign in bits 28..31 and the rest in bits 13..27.
- */
-// @ts-ignore: decorator
-@inline function groupScales(g: usize, mask: v128, bias: v128): v128 {
-  return i32x4.add(v128.and(i32x4.shl(v128.load16x4_s(g), 13), mask), bias);
-}
-
-let SCALE_MASK: v128 = i32x4.splat(0x8fffe000);
-let SCALE_BIAS_BITS: v128 = i32x4.splat(SCALE_BIAS << 23);
-
 /** One group's value (quadDot's term for block b), unpacking its nibbles itself. */
 // @ts-ignore: decorator
 @inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, eight: v128, sm: v128, sb: v128, relaxed: bool): v128 {
@@ -179,7 +139,7 @@ let SCALE_BIAS_BITS: v128 = i32x4.splat(SCALE_BIAS << 23);
   return groupValue(
     lowNibbles(v0, m, eight, relaxed), lowNibbles(v1, m, eight, relaxed), lowNibbles(v2, m, eight, relaxed), lowNibbles(v3, m, eight, relaxed),
     highNibbles(v0, m, eight, relaxed), highNibbles(v1, m, eight, relaxed), highNibbles(v2, m, eight, relaxed), highNibbles(v3, m, eight, relaxed),
-    groupScales(g, sm, sb), y, b, n, nb, relaxed,
+    decodeScales(g, sm, sb), y, b, n, nb, relaxed,
   );
 }
 
@@ -250,7 +210,7 @@ function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride:
     const v0 = v128.load(g, 8), v1 = v128.load(g, 24), v2 = v128.load(g, 40), v3 = v128.load(g, 56);
     const w0 = lowNibbles(v0, m, eight, true), w1 = lowNibbles(v1, m, eight, true), w2 = lowNibbles(v2, m, eight, true), w3 = lowNibbles(v3, m, eight, true);
     const w4 = highNibbles(v0, m, eight, true), w5 = highNibbles(v1, m, eight, true), w6 = highNibbles(v2, m, eight, true), w7 = highNibbles(v3, m, eight, true);
-    const dw = groupScales(g, sm, sb);
+    const dw = decodeScales(g, sm, sb);
     const t0 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b, n, nb, true);
     const t1 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b, n, nb, true);
     const t2 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b, n, nb, true);

@@ -43,7 +43,7 @@ export interface KernelTypeTraits {
   readonly withoutMinus128?: { readonly check: KernelExportName; readonly matVec: KernelExportName; readonly matMat: KernelExportName };
   /**
    * A layout a matrix can be rewritten into at load, rows interleaved in
-   * fours (Q4_0: kernels/src/q4_0x4.ts), and its kernels: `fits` (w, nb)
+   * fours (kernels/src/q4_0x4.ts, q8_0x4.ts), and its kernels: `fits` (w, nb)
    * tells whether a matrix's contents allow it, `repack` (r0, r1, src, dst,
    * n) writes rows [r0, r1) of a plain copy at src into it at dst.
    */
@@ -64,6 +64,7 @@ const table: KernelTypeTraits[] = [
     vecDotScalar: 'vecDotQ8_0Q8_0Scalar', vecDotSimd128: 'vecDotQ8_0Q8_0Simd128', vecDotRelaxed: null,
     matVec: 'matVecQ8_0', matMat: 'matMatQ8_0', rowAlign: 16,
     withoutMinus128: { check: 'q8_0HasMinus128', matVec: 'matVecQ8_0Relaxed', matMat: 'matMatQ8_0Relaxed' },
+    interleaved: { fits: 'q8_0x4Fits', repack: 'repackQ8_0x4', matVec: 'matVecQ8_0x4', matMat: 'matMatQ8_0x4' },
   }),
   entry('q4_0', {
     activation: ACT_Q8_0, dequantize: 'dequantizeRowQ4_0',

@@ -1,0 +1,174 @@
+// Q8_0 rows interleaved by four: as q4_0x4.ts, for 8-bit weights. Rows
+// [4q, 4q + 4) of a Q8_0 matrix (row = nb blocks of 34 bytes, q8_0.ts) become
+// one run of nb groups of 136 bytes, group b at quad + 136 * b:
+//   +0        codes[4]  block b's scale of rows 0..3 (x4_scales.ts)
+//   +8 + 16s  chunk     s = 0..7: weights 4s .. 4s + 3 of rows 0, 1, 2, 3
+// The matrix keeps its size. A zero scale's block gets all weights 0.
+//
+// Relaxed build: signed weights do not fit the relaxed dot's 7-bit operand, so
+// the activation's sign moves onto them, w * a = (sign(a) w) * |a|, with |a|
+// and the sign mask from the activation row (q8_act.ts) broadcast four bytes
+// at a time; i32x4.relaxed_dot_i8x16_i7x16_add_s then sums each row's four
+// products into its lane. Exact when no weight is -128 (sign(a) w must stay
+// in -127..127): q8_0x4Fits refuses such a matrix, which keeps the plain
+// layout. Widening path (SIMD128 build): products of i8 pairs, each pair of
+// products widened to i32, rows gathered at the end of the group.
+//
+// Results are bit-identical to vecDotQ8_0Q8_0Scalar on the original rows, in
+// the float order q4_0x4.ts describes.
+
+import { touchFrom, touchAhead, keepAlive } from './common';
+import { scaleFits, scaleCode, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, packCodes, zeroCodeLanes, transpose0, transpose1, transpose2, transpose3 } from './x4_scales';
+
+const QB: usize = 34;
+const GB: usize = 136;
+
+/** 1 if the nb Q8_0 blocks at w have no -128 weight and every scale has a code. */
+export function q8_0x4Fits(w: usize, nb: i32): i32 {
+  const min = i8x16.splat(-128);
+  let found = i8x16.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const p = w + <usize>b * QB;
+    if (!scaleFits(load<u16>(p))) return 0;
+    found = v128.or(found, v128.or(i8x16.eq(v128.load(p, 2), min), i8x16.eq(v128.load(p, 18), min)));
+  }
+  return v128.any_true(found) ? 0 : 1;
+}
+
+/**
+ * Writes rows [r0, r1) (multiples of 4) of the plain Q8_0 matrix at src
+ * (rows of n values) to dst in the interleaved layout, at the same byte
+ * offsets; the caller checks q8_0x4Fits first.
+ */
+export function repackQ8_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): void {
+  const nb = n >> 5;
+  const rowBytes = <usize>nb * QB;
+  for (let r = r0; r < r1; r += 4) {
+    const quad = <usize>r * rowBytes;
+    for (let b = 0; b < nb; b++) {
+      const p0 = src + quad + <usize>b * QB, p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+      const c0 = scaleCode(load<u16>(p0)), c1 = scaleCode(load<u16>(p1)), c2 = scaleCode(load<u16>(p2)), c3 = scaleCode(load<u16>(p3));
+      const g = dst + quad + <usize>b * GB;
+      store<u64>(g, packCodes(c0, c1, c2, c3));
+      const keep = v128.not(zeroCodeLanes(c0, c1, c2, c3));
+      let q0 = v128.load(p0, 2), q1 = v128.load(p1, 2), q2 = v128.load(p2, 2), q3 = v128.load(p3, 2);
+      v128.store(g, v128.and(transpose0(q0, q1, q2, q3), keep), 8);
+      v128.store(g, v128.and(transpose1(q0, q1, q2, q3), keep), 24);
+      v128.store(g, v128.and(transpose2(q0, q1, q2, q3), keep), 40);
+      v128.store(g, v128.and(transpose3(q0, q1, q2, q3), keep), 56);
+      q0 = v128.load(p0, 18); q1 = v128.load(p1, 18); q2 = v128.load(p2, 18); q3 = v128.load(p3, 18);
+      v128.store(g, v128.and(transpose0(q0, q1, q2, q3), keep), 72);
+      v128.store(g, v128.and(transpose1(q0, q1, q2, q3), keep), 88);
+      v128.store(g, v128.and(transpose2(q0, q1, q2, q3), keep), 104);
+      v128.store(g, v128.and(transpose3(q0, q1, q2, q3), keep), 120);
+    }
+  }
+}
+
+/** Relaxed: acc + the dot of chunk v with the four activations at abs/neg (sign moved onto the weights). */
+// @ts-ignore: decorator
+@inline function chunkDotRelaxed(v: v128, abs: usize, neg: usize, acc: v128): v128 {
+  const m = v128.load32_splat(neg);
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.sub(v128.xor(v, m), m), v128.load32_splat(abs), acc);
+}
+
+/** Widening: pairs of products of chunk v with the four activations at qs, rows 0..1 into lo and 2..3 into hi. */
+// @ts-ignore: decorator
+@inline function chunkLo(v: v128, a: v128, lo: v128): v128 {
+  return i32x4.add(lo, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_low_i8x16_s(v, a)));
+}
+// @ts-ignore: decorator
+@inline function chunkHi(v: v128, a: v128, hi: v128): v128 {
+  return i32x4.add(hi, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(v, a)));
+}
+
+/** Exact [isum row 0 .. isum row 3] of group g against block b of the activation row y. */
+// @ts-ignore: decorator
+@inline function groupSums(g: usize, y: usize, b: i32, n: i32, nb: i32, relaxed: bool): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
+    const abs = y + <usize>n + 12 * <usize>nb + (<usize>b << 5);
+    const neg = abs + <usize>n;
+    let acc = chunkDotRelaxed(v128.load(g, 8), abs, neg, i32x4.splat(0));
+    acc = chunkDotRelaxed(v128.load(g, 24), abs + 4, neg + 4, acc);
+    acc = chunkDotRelaxed(v128.load(g, 40), abs + 8, neg + 8, acc);
+    acc = chunkDotRelaxed(v128.load(g, 56), abs + 12, neg + 12, acc);
+    acc = chunkDotRelaxed(v128.load(g, 72), abs + 16, neg + 16, acc);
+    acc = chunkDotRelaxed(v128.load(g, 88), abs + 20, neg + 20, acc);
+    acc = chunkDotRelaxed(v128.load(g, 104), abs + 24, neg + 24, acc);
+    return chunkDotRelaxed(v128.load(g, 120), abs + 28, neg + 28, acc);
+  }
+  const qs = y + (<usize>b << 5);
+  let lo = i32x4.splat(0), hi = i32x4.splat(0);
+  let v = v128.load(g, 8), a = v128.load32_splat(qs);
+  lo = chunkLo(v, a, lo); hi = chunkHi(v, a, hi);
+  v = v128.load(g, 24); a = v128.load32_splat(qs, 4);
+  lo = chunkLo(v, a, lo); hi = chunkHi(v, a, hi);
+  v = v128.load(g, 40); a = v128.load32_splat(qs, 8);
+  lo = chunkLo(v, a, lo); hi = chunkHi(v, a, hi);
+  v = v128.load(g, 56); a = v128.load32_splat(qs, 12);
+  lo = chunkLo(v, a, lo); hi = chunkHi(v, a, hi);
+  v = v128.load(g, 72); a = v128.load32_splat(qs, 16);
+  lo = chunkLo(v, a, lo); hi = chunkHi(v, a, hi);
+  v = v128.load(g, 88); a = v128.load32_splat(qs, 20);
+  lo = chunkLo(v, a, lo); hi = chunkHi(v, a, hi);
+  v = v128.load(g, 104); a = v128.load32_splat(qs, 24);
+  lo = chunkLo(v, a, lo); hi = chunkHi(v, a, hi);
+  v = v128.load(g, 120); a = v128.load32_splat(qs, 28);
+  lo = chunkLo(v, a, lo); hi = chunkHi(v, a, hi);
+  return i32x4.add(v128.shuffle<u32>(lo, hi, 0, 2, 4, 6), v128.shuffle<u32>(lo, hi, 1, 3, 5, 7));
+}
+
+/** Four rows' value of block b for activation row y: (isum * d) * da per lane. */
+// @ts-ignore: decorator
+@inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, sm: v128, sb: v128, relaxed: bool): v128 {
+  const g = x + <usize>b * GB;
+  const isum = groupSums(g, y, b, n, nb, relaxed);
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), decodeScales(g, sm, sb)), v128.load32_splat(y + <usize>n + (<usize>b << 2)));
+}
+
+/** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */
+// @ts-ignore: decorator
+@inline function quadDot(n: i32, x: usize, y: usize, relaxed: bool): v128 {
+  const nb = n >> 5;
+  const sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, sm, sb, relaxed));
+    acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, sm, sb, relaxed));
+    acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, sm, sb, relaxed));
+    acc3 = f32x4.add(acc3, groupTerm(x, y, b + 3, n, nb, sm, sb, relaxed));
+  }
+  // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
+  if (b < nb) acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, sm, sb, relaxed));
+  if (b + 1 < nb) acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, sm, sb, relaxed));
+  if (b + 2 < nb) acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, sm, sb, relaxed));
+  return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+}
+
+/** Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved Q8_0 matrix: out[r] = dot(row r, y). */
+export function matVecQ8_0x4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
+  const rowBytes = <usize>(n >> 5) * QB;
+  let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    sink = touchAhead(sink, x);
+    v128.store(out + (<usize>r << 2), quadDot(n, x, y, true));
+  }
+  keepAlive(sink, out, n);
+}
+
+/**
+ * Matrix x matrix (prefill) over an interleaved Q8_0 matrix: out[t * outStride
+ * + r] = dot(row r, activation row t). The weights take each token's signs, so
+ * tokens go one at a time through a quad (its 4 rows stay in L1).
+ */
+export function matMatQ8_0x4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
+  const rowBytes = <usize>(n >> 5) * QB;
+  const oStride = <usize>outStride << 2;
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    for (let t = 0; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, true));
+  }
+}

@@ -1,0 +1,76 @@
+// Scale codes of the interleaved layouts (q4_0x4.ts, q8_0x4.ts).
+//
+// An f16 to f32 conversion that handles subnormals, infinities and NaN costs
+// 15 vector instructions per four scales. The repacks re-encode each f16
+// scale d as 16 bits that become d's f32 bits in three: sign, 5-bit exponent
+// e, 10-bit mantissa m, with d = (1 + m / 1024) * 2^(e - 24). Sign-extended to
+// 32 bits and shifted left 13, a code has the sign in bits 28..31 and e, m in
+// bits 13..27: & 0x8fffe000, + 103 << 23 gives the f32. That covers every
+// subnormal and normal half below 256, each exactly; a matrix with any other
+// scale (|d| >= 256, infinite, NaN) is not repacked (scaleFits).
+//
+// Code 0 (d = 0) would decode to 2^-24, so the repacks also zero the block's
+// weights: a zero scale makes every weight of its block zero whatever the
+// quants say, and a zero term never changes a sum that starts at +0, so the
+// block adds nothing either way.
+
+const SCALE_BIAS: u32 = 103; // f32 exponent of code e = 0 (2^-24)
+
+/** Whether half h has a code (|h| < 256, which excludes infinities and NaN). */
+// @ts-ignore: decorator
+@inline export function scaleFits(h: u32): bool {
+  return (h & 0x7fff) < 0x5c00;
+}
+
+/** The code of half h (scaleFits): normal halves move their exponent, subnormals are normalized. */
+// @ts-ignore: decorator
+@inline export function scaleCode(h: u32): u32 {
+  const sign = h & 0x8000, em = h & 0x7fff;
+  if (em == 0) return 0;
+  if (em >= 0x400) return sign | (em + ((127 - 15 - SCALE_BIAS) << 10));
+  const k = 31 - clz(em); // em * 2^-24 = (em / 2^k) * 2^(k - 24)
+  return sign | (k << 10) | ((em << (10 - k)) & 0x3ff);
+}
+
+/** Four codes at p as f32x4 (mask and bias: SCALE_MASK, SCALE_BIAS_BITS, read into locals). */
+// @ts-ignore: decorator
+@inline export function decodeScales(p: usize, mask: v128, bias: v128): v128 {
+  return i32x4.add(v128.and(i32x4.shl(v128.load16x4_s(p), 13), mask), bias);
+}
+
+export let SCALE_MASK: v128 = i32x4.splat(0x8fffe000);
+export let SCALE_BIAS_BITS: v128 = i32x4.splat(SCALE_BIAS << 23);
+
+/** Four codes packed as one u64 (lane 0 lowest), as the groups store them. */
+// @ts-ignore: decorator
+@inline export function packCodes(c0: u32, c1: u32, c2: u32, c3: u32): u64 {
+  return <u64>c0 | (<u64>c1 << 16) | (<u64>c2 << 32) | (<u64>c3 << 48);
+}
+
+/** Lane mask of the rows whose code is 0 (their weights are written as zero). */
+// @ts-ignore: decorator
+@inline export function zeroCodeLanes(c0: u32, c1: u32, c2: u32, c3: u32): v128 {
+  let m = i32x4.splat(0);
+  m = i32x4.replace_lane(m, 0, c0 == 0 ? -1 : 0);
+  m = i32x4.replace_lane(m, 1, c1 == 0 ? -1 : 0);
+  m = i32x4.replace_lane(m, 2, c2 == 0 ? -1 : 0);
+  return i32x4.replace_lane(m, 3, c3 == 0 ? -1 : 0);
+}
+
+/** Words 0..3 of q0..q3 transposed: out s = word s of q0, q1, q2, q3 (the chunk layout). */
+// @ts-ignore: decorator
+@inline export function transpose0(q0: v128, q1: v128, q2: v128, q3: v128): v128 {
+  return v128.shuffle<u64>(v128.shuffle<u32>(q0, q1, 0, 4, 1, 5), v128.shuffle<u32>(q2, q3, 0, 4, 1, 5), 0, 2);
+}
+// @ts-ignore: decorator
+@inline export function transpose1(q0: v128, q1: v128, q2: v128, q3: v128): v128 {
+  return v128.shuffle<u64>(v128.shuffle<u32>(q0, q1, 0, 4, 1, 5), v128.shuffle<u32>(q2, q3, 0, 4, 1, 5), 1, 3);
+}
+// @ts-ignore: decorator
+@inline export function transpose2(q0: v128, q1: v128, q2: v128, q3: v128): v128 {
+  return v128.shuffle<u64>(v128.shuffle<u32>(q0, q1, 2, 6, 3, 7), v128.shuffle<u32>(q2, q3, 2, 6, 3, 7), 0, 2);
+}
+// @ts-ignore: decorator
+@inline export function transpose3(q0: v128, q1: v128, q2: v128, q3: v128): v128 {
+  return v128.shuffle<u64>(v128.shuffle<u32>(q0, q1, 2, 6, 3, 7), v128.shuffle<u32>(q2, q3, 2, 6, 3, 7), 1, 3);
+}
