@@ -96,22 +96,39 @@ export class Kernels {
    * the weight to use from then on; afterwards only matmul may read it.
    */
   interleave<W extends WeightRef>(weight: W): W {
+    const bytes = this.matrixBytes(weight);
+    return this.placeInterleaved(weight, (dst) => dst.set(this.memory.u8(weight.ptr, bytes)));
+  }
+
+  /**
+   * Fills the matrix `weight` (allocated, contents not yet written) through
+   * `fill`, interleaved where its family and contents allow (as interleave):
+   * fill writes the plain bytes into scratch memory, released again at once,
+   * and the repack writes them to weight.ptr, its rows split across threads.
+   */
+  placeInterleaved<W extends WeightRef>(weight: W, fill: (plain: Uint8Array) => void): W {
     const t = requireKernelType(weight.type);
     const layout = t.interleaved;
     const { rows, cols, ptr } = weight;
-    if (layout === undefined || weight.interleaved || rows % 4 !== 0 || cols % t.ggml.blockSize !== 0) return weight;
+    const bytes = this.matrixBytes(weight);
+    if (layout === undefined || weight.interleaved || rows % 4 !== 0 || cols % t.ggml.blockSize !== 0) {
+      fill(this.memory.u8(ptr, bytes));
+      return weight;
+    }
     const ex = this.exports as unknown as Record<string, (...a: number[]) => number>;
-    const blocks = (rows * cols) / t.ggml.blockSize;
-    if (ex[layout.fits]!(ptr, blocks) !== 1) return weight;
-    // The repack reads a plain copy, so it can split rows across threads;
-    // the copy's memory is released again at once.
-    const bytes = blocks * t.ggml.typeSize;
     const mark = this.memory.mark();
     const src = this.memory.alloc(bytes);
-    this.memory.u8(src, bytes).set(this.memory.u8(ptr, bytes));
-    this.pool.run(layout.repack, ex[layout.repack]!, rows, t.rowAlign, [src, ptr, cols]);
+    fill(this.memory.u8(src, bytes));
+    const fits = ex[layout.fits]!(src, (rows * cols) / t.ggml.blockSize) === 1;
+    if (fits) this.pool.run(layout.repack, ex[layout.repack]!, rows, t.rowAlign, [src, ptr, cols]);
+    else this.memory.u8(ptr, bytes).set(this.memory.u8(src, bytes));
     this.memory.reset(mark);
-    return { ...weight, interleaved: true };
+    return fits ? { ...weight, interleaved: true } : weight;
+  }
+
+  private matrixBytes(weight: WeightRef): number {
+    const g = requireKernelType(weight.type).ggml;
+    return Math.ceil(weight.cols / g.blockSize) * g.typeSize * weight.rows;
   }
 
   /** The matrix kernels for this weight: its family's, or the faster ones its contents allow (checked once per matrix). */

@@ -72,9 +72,7 @@ export function loadWeights(file: GgufFile, c: ModelConfig, kernels: Kernels): M
   if (output !== tokenEmbd) matmulOnly.add(output);
   const loaded = new Map<string, Tensor>();
   for (const [name] of plan) {
-    if (loaded.has(name)) continue;
-    const t = placeTensor(file, byName.get(name)!, kernels);
-    loaded.set(name, matmulOnly.has(name) ? kernels.interleave(t) : t);
+    if (!loaded.has(name)) loaded.set(name, placeTensor(file, byName.get(name)!, kernels, matmulOnly.has(name)));
   }
   const get = (name: string) => loaded.get(name)!;
   const opt = (name: string | undefined) => (name === undefined ? undefined : get(name));
@@ -103,8 +101,11 @@ function checkTensor(file: GgufFile, t: GgufTensorInfo | undefined, name: string
   }
 }
 
-function placeTensor(file: GgufFile, t: GgufTensorInfo, kernels: Kernels): Tensor {
+/** Reads a tensor into kernel memory; a matrix only matmul reads may be interleaved on the way (Kernels.placeInterleaved). */
+function placeTensor(file: GgufFile, t: GgufTensorInfo, kernels: Kernels, matmulOnly: boolean): Tensor {
   const ptr = kernels.memory.alloc(t.nBytes);
+  const tensor: Tensor = { name: t.name, type: t.type.name, ptr, rows: t.dims.length > 1 ? t.dims[1] : 1, cols: t.dims[0] };
+  if (matmulOnly) return kernels.placeInterleaved(tensor, (plain) => readTensorData(file, t, plain));
   readTensorData(file, t, kernels.memory.u8(ptr, t.nBytes));
-  return { name: t.name, type: t.type.name, ptr, rows: t.dims.length > 1 ? t.dims[1] : 1, cols: t.dims[0] };
+  return tensor;
 }
