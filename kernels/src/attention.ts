@@ -6,11 +6,14 @@
 // ggml rounds q and the softmax weights to f16 because it multiplies them
 // with f16 cache rows; with an f32 cache nothing is rounded.
 //
-// Work unit ("row"): one head of one token, row = t * nHead + h, so threads
-// split heads and tokens alike. Each row has its own score buffer of ctx f32
-// at scores + row * ctx * 4. Cache rows hold nHeadKv * headDim values per
-// position; query head h reads kv head h / (nHead / nHeadKv) (GQA).
-// headDim is a multiple of 4.
+// Work unit ("row"): one token and a set of up to four query heads that share
+// a kv head (GQA: query head h reads kv head h / (nHead / nHeadKv)), so each
+// cache row is converted from f16 once for the set rather than once per head;
+// attentionUnits(nHead, nHeadKv) units per token, row = t * units + u. The
+// heads of kv head g are split into sets g * group + 4s .. (four or fewer).
+// Each (token, head) has its own score buffer of ctx f32 at
+// scores + (t * nHead + h) * ctx * 4. Cache rows hold nHeadKv * headDim values
+// per position. headDim is a multiple of 4.
 
 import {
   f16ToF32, f16x4ToF32x4Hoisted, f32ToF16,
@@ -46,17 +49,6 @@ function dotScalar(q: usize, k: usize, d: i32, f16: bool): f32 {
   return f16 ? f16ToF32(load<u16>(p + (<usize>i << 1))) : load<f32>(p + (<usize>i << 2));
 }
 
-/** SIMD: four lanes of partial sums over i % 4, reduced (l0 + l1) + (l2 + l3). */
-function dotSimd128(q: usize, k: usize, d: i32, f16: bool): f32 {
-  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
-  let acc = f32x4.splat(0);
-  for (let i = 0; i < d; i += 4) {
-    const kv = f16 ? loadF16x4(k + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn) : v128.load(k + (<usize>i << 2));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(q + (<usize>i << 2)), kv));
-  }
-  return (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-}
-
 /** out[0..d) += w * v[0..d) (scalar reference). */
 function axpyScalar(out: usize, v: usize, w: f32, d: i32, f16: bool): void {
   for (let i = 0; i < d; i++) {
@@ -65,14 +57,9 @@ function axpyScalar(out: usize, v: usize, w: f32, d: i32, f16: bool): void {
   }
 }
 
-function axpySimd128(out: usize, v: usize, w: f32, d: i32, f16: bool): void {
-  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
-  const wv = f32x4.splat(w);
-  for (let i = 0; i < d; i += 4) {
-    const vv = f16 ? loadF16x4(v + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn) : v128.load(v + (<usize>i << 2));
-    const o = out + (<usize>i << 2);
-    v128.store(o, f32x4.add(v128.load(o), f32x4.mul(wv, vv)));
-  }
+/** Work units per token: for each kv head, its query heads in sets of four. */
+export function attentionUnits(nHead: i32, nHeadKv: i32): i32 {
+  return nHeadKv * ((nHead / nHeadKv + 3) >> 2);
 }
 
 function attentionRows(
@@ -80,53 +67,157 @@ function attentionRows(
   nHead: i32, nHeadKv: i32, headDim: i32, pos0: i32, ctx: i32, f16: bool, simd: bool,
 ): void {
   const group = nHead / nHeadKv;
-  const scale: f32 = <f32>1 / Mathf.sqrt(<f32>headDim);
+  const sets = (group + 3) >> 2;
+  const units = nHeadKv * sets;
   const kvRow: usize = <usize>(nHeadKv * headDim) << (f16 ? 1 : 2);
   const headBytes: usize = <usize>headDim << (f16 ? 1 : 2);
   for (let row = r0; row < r1; row++) {
-    const t = row / nHead, h = row % nHead;
-    const p = pos0 + t;
-    const qh = q + (<usize>row * <usize>headDim << 2);
-    const oh = out + (<usize>row * <usize>headDim << 2);
-    const kvOff = <usize>(h / group) * headBytes;
-    const s = scores + (<usize>row * <usize>ctx << 2);
-    if (f16) for (let i = 0; i < headDim; i++) store<f32>(qh + (<usize>i << 2), roundF16(load<f32>(qh + (<usize>i << 2))));
-
-    let max = -Infinity as f32;
-    for (let j = 0; j <= p; j++) {
-      const k = keys + <usize>j * kvRow + kvOff;
-      const v = (simd ? dotSimd128(qh, k, headDim, f16) : dotScalar(qh, k, headDim, f16)) * scale;
-      store<f32>(s + (<usize>j << 2), v);
-      if (v > max) max = v;
+    const t = row / units, u = row % units;
+    const g = u / sets;
+    const h0 = g * group + (u % sets) * 4;
+    const hn = min(4, (g + 1) * group - h0);
+    const k0 = keys + <usize>g * headBytes, v0 = values + <usize>g * headBytes;
+    for (let h = h0; h < h0 + hn; h++) {
+      const qh = q + (<usize>(t * nHead + h) * <usize>headDim << 2);
+      if (f16) for (let i = 0; i < headDim; i++) store<f32>(qh + (<usize>i << 2), roundF16(load<f32>(qh + (<usize>i << 2))));
     }
-    let sum: f64 = 0;
-    let j = 0;
-    // expF32x4 gives expF32's bits; the f64 sum still adds in order of j.
     if (simd) {
-      const mv = f32x4.splat(max);
-      for (; j + 4 <= p + 1; j += 4) {
-        const e = expF32x4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
-        v128.store(s + (<usize>j << 2), e);
-        sum += <f64>f32x4.extract_lane(e, 0);
-        sum += <f64>f32x4.extract_lane(e, 1);
-        sum += <f64>f32x4.extract_lane(e, 2);
-        sum += <f64>f32x4.extract_lane(e, 3);
-      }
-    }
-    for (; j <= p; j++) {
-      const e = expF32(load<f32>(s + (<usize>j << 2)) - max);
-      store<f32>(s + (<usize>j << 2), e);
-      sum += <f64>e;
-    }
-    const inv = <f32>(1.0 / sum);
-    for (let i = 0; i < headDim; i++) store<f32>(oh + (<usize>i << 2), 0);
-    for (let j = 0; j <= p; j++) {
-      let w = load<f32>(s + (<usize>j << 2)) * inv;
-      if (f16) w = roundF16(w);
-      const v = values + <usize>j * kvRow + kvOff;
-      if (simd) axpySimd128(oh, v, w, headDim, f16); else axpyScalar(oh, v, w, headDim, f16);
+      setScoresSimd128(t, h0, hn, q, k0, kvRow, scores, nHead, headDim, pos0 + t, ctx, f16);
+      for (let h = h0; h < h0 + hn; h++) softmax(scores + (<usize>(t * nHead + h) * <usize>ctx << 2), pos0 + t, f16, true);
+      setValuesSimd128(t, h0, hn, out, v0, kvRow, scores, nHead, headDim, pos0 + t, ctx, f16);
+    } else {
+      for (let h = h0; h < h0 + hn; h++) headScalar(t, h, out, q, k0, v0, kvRow, scores, nHead, headDim, pos0 + t, ctx, f16);
     }
   }
+}
+
+/** Scalar reference for one (token, head): scores, softmax, weighted sum of values. */
+function headScalar(
+  t: i32, h: i32, out: usize, q: usize, k0: usize, v0: usize, kvRow: usize, scores: usize,
+  nHead: i32, headDim: i32, p: i32, ctx: i32, f16: bool,
+): void {
+  const scale: f32 = <f32>1 / Mathf.sqrt(<f32>headDim);
+  const row = t * nHead + h;
+  const qh = q + (<usize>row * <usize>headDim << 2);
+  const oh = out + (<usize>row * <usize>headDim << 2);
+  const s = scores + (<usize>row * <usize>ctx << 2);
+  for (let j = 0; j <= p; j++) store<f32>(s + (<usize>j << 2), dotScalar(qh, k0 + <usize>j * kvRow, headDim, f16) * scale);
+  softmax(s, p, f16, false);
+  for (let i = 0; i < headDim; i++) store<f32>(oh + (<usize>i << 2), 0);
+  for (let j = 0; j <= p; j++) axpyScalar(oh, v0 + <usize>j * kvRow, load<f32>(s + (<usize>j << 2)), headDim, f16);
+}
+
+/**
+ * Scores rows [0, p] * scale -> softmax weights in place: exp(s - max) / sum
+ * with the sum in f64 in order of j, each weight rounded to f16 for an f16
+ * cache (the value it multiplies).
+ */
+function softmax(s: usize, p: i32, f16: bool, simd: bool): void {
+  let max = -Infinity as f32;
+  for (let j = 0; j <= p; j++) {
+    const v = load<f32>(s + (<usize>j << 2));
+    if (v > max) max = v;
+  }
+  let sum: f64 = 0;
+  let j = 0;
+  // expF32x4 gives expF32's bits; the f64 sum still adds in order of j.
+  if (simd) {
+    const mv = f32x4.splat(max);
+    for (; j + 4 <= p + 1; j += 4) {
+      const e = expF32x4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
+      v128.store(s + (<usize>j << 2), e);
+      sum += <f64>f32x4.extract_lane(e, 0);
+      sum += <f64>f32x4.extract_lane(e, 1);
+      sum += <f64>f32x4.extract_lane(e, 2);
+      sum += <f64>f32x4.extract_lane(e, 3);
+    }
+  }
+  for (; j <= p; j++) {
+    const e = expF32(load<f32>(s + (<usize>j << 2)) - max);
+    store<f32>(s + (<usize>j << 2), e);
+    sum += <f64>e;
+  }
+  const inv = <f32>(1.0 / sum);
+  for (j = 0; j <= p; j++) {
+    const w = load<f32>(s + (<usize>j << 2)) * inv;
+    store<f32>(s + (<usize>j << 2), f16 ? roundF16(w) : w);
+  }
+}
+
+/**
+ * Scores of the heads h0 .. h0 + hn - 1 of token t against cache rows 0..p:
+ * each 4-value piece of a key is converted once for all the heads. A set of
+ * fewer than four heads repeats its last head in the spare lanes: the same
+ * sums land in the same place.
+ */
+function setScoresSimd128(
+  t: i32, h0: i32, hn: i32, q: usize, k0: usize, kvRow: usize, scores: usize,
+  nHead: i32, headDim: i32, p: i32, ctx: i32, f16: bool,
+): void {
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
+  const scale: f32 = <f32>1 / Mathf.sqrt(<f32>headDim);
+  const r0 = t * nHead + h0;
+  const ra = r0 + min(1, hn - 1), rb = r0 + min(2, hn - 1), rc = r0 + min(3, hn - 1);
+  const q0 = q + (<usize>r0 * <usize>headDim << 2), q1 = q + (<usize>ra * <usize>headDim << 2);
+  const q2 = q + (<usize>rb * <usize>headDim << 2), q3 = q + (<usize>rc * <usize>headDim << 2);
+  const s0 = scores + (<usize>r0 * <usize>ctx << 2), s1 = scores + (<usize>ra * <usize>ctx << 2);
+  const s2 = scores + (<usize>rb * <usize>ctx << 2), s3 = scores + (<usize>rc * <usize>ctx << 2);
+  for (let j = 0; j <= p; j++) {
+    const k = k0 + <usize>j * kvRow;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (let i = 0; i < headDim; i += 4) {
+      const kv = f16 ? loadF16x4(k + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn) : v128.load(k + (<usize>i << 2));
+      const o = <usize>i << 2;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(q0 + o), kv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(q1 + o), kv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(q2 + o), kv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(q3 + o), kv));
+    }
+    const o = <usize>j << 2;
+    store<f32>(s0 + o, reduceLanes(a0) * scale);
+    store<f32>(s1 + o, reduceLanes(a1) * scale);
+    store<f32>(s2 + o, reduceLanes(a2) * scale);
+    store<f32>(s3 + o, reduceLanes(a3) * scale);
+  }
+}
+
+/**
+ * out rows of the heads h0 .. h0 + hn - 1 of token t = the sum over j of
+ * weight_j * value row j (in order of j), each 4-value piece of a value row
+ * converted once for all the heads.
+ */
+function setValuesSimd128(
+  t: i32, h0: i32, hn: i32, out: usize, v0: usize, kvRow: usize, scores: usize,
+  nHead: i32, headDim: i32, p: i32, ctx: i32, f16: bool,
+): void {
+  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
+  const rows = t * nHead + h0;
+  const o0 = out + (<usize>rows * <usize>headDim << 2);
+  const rowBytes = <usize>headDim << 2;
+  const s0 = scores + (<usize>rows * <usize>ctx << 2);
+  const sStride = <usize>ctx << 2;
+  for (let i = 0; i < hn * headDim; i++) store<f32>(o0 + (<usize>i << 2), 0);
+  for (let j = 0; j <= p; j++) {
+    const v = v0 + <usize>j * kvRow;
+    const sj = s0 + (<usize>j << 2);
+    const w0 = f32x4.splat(load<f32>(sj));
+    const w1 = f32x4.splat(hn > 1 ? load<f32>(sj + sStride) : 0);
+    const w2 = f32x4.splat(hn > 2 ? load<f32>(sj + 2 * sStride) : 0);
+    const w3 = f32x4.splat(hn > 3 ? load<f32>(sj + 3 * sStride) : 0);
+    for (let i = 0; i < headDim; i += 4) {
+      const vv = f16 ? loadF16x4(v + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn) : v128.load(v + (<usize>i << 2));
+      const o = o0 + (<usize>i << 2);
+      v128.store(o, f32x4.add(v128.load(o), f32x4.mul(w0, vv)));
+      if (hn > 1) v128.store(o + rowBytes, f32x4.add(v128.load(o + rowBytes), f32x4.mul(w1, vv)));
+      if (hn > 2) v128.store(o + 2 * rowBytes, f32x4.add(v128.load(o + 2 * rowBytes), f32x4.mul(w2, vv)));
+      if (hn > 3) v128.store(o + 3 * rowBytes, f32x4.add(v128.load(o + 3 * rowBytes), f32x4.mul(w3, vv)));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function reduceLanes(a: v128): f32 {
+  return (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
 }
 
 /**

@@ -55,7 +55,7 @@ export class ForwardOps {
   }
 
   attention(a: AttentionArgs): void {
-    this.kernels.parallel('attentionSimd128', a.nTokens * a.nHead, [
+    this.kernels.parallel('attentionSimd128', a.nTokens * this.kernels.exports.attentionUnits(a.nHead, a.nHeadKv), [
       a.out, a.q, a.keys, a.values, a.scores, a.nHead, a.nHeadKv, a.headDim, a.pos, a.contextLength, a.kvType === 'f16' ? 1 : 0,
     ]);
   }

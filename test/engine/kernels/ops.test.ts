@@ -163,6 +163,10 @@ t.test('attention: SIMD == scalar bit for bit, close to f64 JS, causal, GQA, f16
     { nHead: 4, nHeadKv: 1, headDim: 64, pos0: 9, tokens: 3, f16: true },
     { nHead: 6, nHeadKv: 6, headDim: 8, pos0: 5, tokens: 4, f16: false },
     { nHead: 8, nHeadKv: 2, headDim: 32, pos0: 30, tokens: 1, f16: false },
+    { nHead: 14, nHeadKv: 2, headDim: 16, pos0: 3, tokens: 5, f16: true },  // sets of 4 and 3 heads (Qwen2.5)
+    { nHead: 9, nHeadKv: 3, headDim: 8, pos0: 0, tokens: 6, f16: true },    // sets of 3 (SmolLM2)
+    { nHead: 10, nHeadKv: 2, headDim: 8, pos0: 7, tokens: 2, f16: false },  // sets of 4 and 1
+    { nHead: 12, nHeadKv: 2, headDim: 12, pos0: 2, tokens: 3, f16: true },  // sets of 4 and 2
   ];
   for (const c of cases) {
     const ctx = 64, kvW = c.nHeadKv * c.headDim, qW = c.nHead * c.headDim;
@@ -193,7 +197,7 @@ t.test('attention: SIMD == scalar bit for bit, close to f64 JS, causal, GQA, f16
     for (const inst of insts) {
       for (const fn of ['attentionScalar', 'attentionSimd128'] as const) {
         memory.f32(qPtr, q.length).set(q);
-        inst.ex[fn](0, c.tokens * c.nHead, ...args);
+        inst.ex[fn](0, c.tokens * inst.ex.attentionUnits(c.nHead, c.nHeadKv), ...args);
         const got = Array.from(memory.f32(out, c.tokens * qW), bits);
         if (reference === undefined) {
           reference = got;
@@ -208,7 +212,7 @@ t.test('attention: SIMD == scalar bit for bit, close to f64 JS, causal, GQA, f16
     }
     for (const k of [k1, k3]) {
       memory.f32(qPtr, q.length).set(q);
-      k.parallel('attentionSimd128', c.tokens * c.nHead, [...args]);
+      k.parallel('attentionSimd128', c.tokens * k.exports.attentionUnits(c.nHead, c.nHeadKv), [...args]);
       t.same(Array.from(memory.f32(out, c.tokens * qW), bits), reference, `${tag}: ${k.threads} thread(s) through the pool`);
     }
   }
