@@ -68,14 +68,14 @@ let EIGHT: v128 = i8x16.splat(8);
 
 /** Chunk v's low (weights 4s..) or high (4s + 16..) nibbles: raw 0..15 for the relaxed dot, -8..7 for the widening path. */
 // @ts-ignore: decorator
-@inline function lowNibbles(v: v128, m: v128, eight: v128, relaxed: bool): v128 {
+@inline function lowNibbles(v: v128, m: v128, eight: v128): v128 {
   const q = v128.and(v, m);
-  return ASC_FEATURE_RELAXED_SIMD && relaxed ? q : i8x16.sub(q, eight);
+  return ASC_FEATURE_RELAXED_SIMD ? q : i8x16.sub(q, eight);
 }
 // @ts-ignore: decorator
-@inline function highNibbles(v: v128, m: v128, eight: v128, relaxed: bool): v128 {
+@inline function highNibbles(v: v128, m: v128, eight: v128): v128 {
   const q = v128.and(i16x8.shr_u(v, 4), m);
-  return ASC_FEATURE_RELAXED_SIMD && relaxed ? q : i8x16.sub(q, eight);
+  return ASC_FEATURE_RELAXED_SIMD ? q : i8x16.sub(q, eight);
 }
 
 /**
@@ -87,9 +87,9 @@ let EIGHT: v128 = i8x16.splat(8);
  */
 // @ts-ignore: decorator
 @inline function groupSums(
-  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, a: usize, relaxed: bool,
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, a: usize,
 ): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
+  if (ASC_FEATURE_RELAXED_SIMD) {
     // Two chains of four: each dot-add waits for the one before it (about 5
     // cycles on x64), so one chain of eight would leave the multipliers idle.
     const zero = i32x4.splat(0);
@@ -127,44 +127,44 @@ let EIGHT: v128 = i8x16.splat(8);
 // @ts-ignore: decorator
 @inline function groupValue(
   w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128,
-  dw: v128, y: usize, b: i32, n: i32, nb: i32, relaxed: bool,
+  dw: v128, y: usize, b: i32, n: i32, nb: i32,
 ): v128 {
-  let isum = groupSums(w0, w1, w2, w3, w4, w5, w6, w7, y + (<usize>b << 5), relaxed);
+  let isum = groupSums(w0, w1, w2, w3, w4, w5, w6, w7, y + (<usize>b << 5));
   const dy = y + <usize>n + (<usize>b << 2);
-  if (ASC_FEATURE_RELAXED_SIMD && relaxed) isum = i32x4.sub(isum, i32x4.shl(v128.load32_splat(dy + (<usize>nb << 2)), 3));
+  if (ASC_FEATURE_RELAXED_SIMD) isum = i32x4.sub(isum, i32x4.shl(v128.load32_splat(dy + (<usize>nb << 2)), 3));
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load32_splat(dy));
 }
 
 /** One group's value (quadDot's term for block b), unpacking its nibbles itself. */
 // @ts-ignore: decorator
-@inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, eight: v128, sm: v128, sb: v128, relaxed: bool): v128 {
+@inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, eight: v128, sm: v128, sb: v128): v128 {
   const g = x + <usize>b * GB;
   const v0 = v128.load(g, 8), v1 = v128.load(g, 24), v2 = v128.load(g, 40), v3 = v128.load(g, 56);
   return groupValue(
-    lowNibbles(v0, m, eight, relaxed), lowNibbles(v1, m, eight, relaxed), lowNibbles(v2, m, eight, relaxed), lowNibbles(v3, m, eight, relaxed),
-    highNibbles(v0, m, eight, relaxed), highNibbles(v1, m, eight, relaxed), highNibbles(v2, m, eight, relaxed), highNibbles(v3, m, eight, relaxed),
-    decodeScales(g, sm, sb), y, b, n, nb, relaxed,
+    lowNibbles(v0, m, eight), lowNibbles(v1, m, eight), lowNibbles(v2, m, eight), lowNibbles(v3, m, eight),
+    highNibbles(v0, m, eight), highNibbles(v1, m, eight), highNibbles(v2, m, eight), highNibbles(v3, m, eight),
+    decodeScales(g, sm, sb), y, b, n, nb,
   );
 }
 
 /** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */
 // @ts-ignore: decorator
-@inline function quadDot(n: i32, x: usize, y: usize, relaxed: bool): v128 {
+@inline function quadDot(n: i32, x: usize, y: usize): v128 {
   const nb = n >> 5;
   const m = NIBBLE_MASK, eight = EIGHT;
   const sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
-    acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, m, eight, sm, sb, relaxed));
-    acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, m, eight, sm, sb, relaxed));
-    acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, m, eight, sm, sb, relaxed));
-    acc3 = f32x4.add(acc3, groupTerm(x, y, b + 3, n, nb, m, eight, sm, sb, relaxed));
+    acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, m, eight, sm, sb));
+    acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, m, eight, sm, sb));
+    acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, m, eight, sm, sb));
+    acc3 = f32x4.add(acc3, groupTerm(x, y, b + 3, n, nb, m, eight, sm, sb));
   }
   // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
-  if (b < nb) acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, m, eight, sm, sb, relaxed));
-  if (b + 1 < nb) acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, m, eight, sm, sb, relaxed));
-  if (b + 2 < nb) acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, m, eight, sm, sb, relaxed));
+  if (b < nb) acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, m, eight, sm, sb));
+  if (b + 1 < nb) acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, m, eight, sm, sb));
+  if (b + 2 < nb) acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, m, eight, sm, sb));
   return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
 }
 
@@ -176,7 +176,7 @@ export function matVecQ4_0x4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: 
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
     sink = touchAhead(sink, x);
-    v128.store(out + (<usize>r << 2), quadDot(n, x, y, true));
+    v128.store(out + (<usize>r << 2), quadDot(n, x, y));
   }
   keepAlive(sink, out, n);
 }
@@ -195,7 +195,7 @@ export function matMatQ4_0x4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStri
     for (; t + 4 <= nTok; t += 4) {
       quadDot4(n, x, y + <usize>t * <usize>yStride, <usize>yStride, out + <usize>t * oStride + (<usize>r << 2), oStride);
     }
-    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, true));
+    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride));
   }
 }
 
@@ -218,52 +218,52 @@ function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride:
   for (; b + 4 <= nb; b += 4) {
     let g = x + <usize>b * GB;
     let v0 = v128.load(g, 8), v1 = v128.load(g, 24), v2 = v128.load(g, 40), v3 = v128.load(g, 56);
-    let w0 = lowNibbles(v0, m, eight, true), w1 = lowNibbles(v1, m, eight, true), w2 = lowNibbles(v2, m, eight, true), w3 = lowNibbles(v3, m, eight, true);
-    let w4 = highNibbles(v0, m, eight, true), w5 = highNibbles(v1, m, eight, true), w6 = highNibbles(v2, m, eight, true), w7 = highNibbles(v3, m, eight, true);
+    let w0 = lowNibbles(v0, m, eight), w1 = lowNibbles(v1, m, eight), w2 = lowNibbles(v2, m, eight), w3 = lowNibbles(v3, m, eight);
+    let w4 = highNibbles(v0, m, eight), w5 = highNibbles(v1, m, eight), w6 = highNibbles(v2, m, eight), w7 = highNibbles(v3, m, eight);
     let dw = decodeScales(g, sm, sb);
-    a00 = f32x4.add(a00, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b, n, nb, true));
-    a10 = f32x4.add(a10, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b, n, nb, true));
-    a20 = f32x4.add(a20, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b, n, nb, true));
-    a30 = f32x4.add(a30, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b, n, nb, true));
+    a00 = f32x4.add(a00, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b, n, nb));
+    a10 = f32x4.add(a10, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b, n, nb));
+    a20 = f32x4.add(a20, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b, n, nb));
+    a30 = f32x4.add(a30, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b, n, nb));
     g += GB;
     v0 = v128.load(g, 8); v1 = v128.load(g, 24); v2 = v128.load(g, 40); v3 = v128.load(g, 56);
-    w0 = lowNibbles(v0, m, eight, true); w1 = lowNibbles(v1, m, eight, true); w2 = lowNibbles(v2, m, eight, true); w3 = lowNibbles(v3, m, eight, true);
-    w4 = highNibbles(v0, m, eight, true); w5 = highNibbles(v1, m, eight, true); w6 = highNibbles(v2, m, eight, true); w7 = highNibbles(v3, m, eight, true);
+    w0 = lowNibbles(v0, m, eight); w1 = lowNibbles(v1, m, eight); w2 = lowNibbles(v2, m, eight); w3 = lowNibbles(v3, m, eight);
+    w4 = highNibbles(v0, m, eight); w5 = highNibbles(v1, m, eight); w6 = highNibbles(v2, m, eight); w7 = highNibbles(v3, m, eight);
     dw = decodeScales(g, sm, sb);
-    a01 = f32x4.add(a01, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 1, n, nb, true));
-    a11 = f32x4.add(a11, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 1, n, nb, true));
-    a21 = f32x4.add(a21, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 1, n, nb, true));
-    a31 = f32x4.add(a31, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 1, n, nb, true));
+    a01 = f32x4.add(a01, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 1, n, nb));
+    a11 = f32x4.add(a11, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 1, n, nb));
+    a21 = f32x4.add(a21, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 1, n, nb));
+    a31 = f32x4.add(a31, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 1, n, nb));
     g += GB;
     v0 = v128.load(g, 8); v1 = v128.load(g, 24); v2 = v128.load(g, 40); v3 = v128.load(g, 56);
-    w0 = lowNibbles(v0, m, eight, true); w1 = lowNibbles(v1, m, eight, true); w2 = lowNibbles(v2, m, eight, true); w3 = lowNibbles(v3, m, eight, true);
-    w4 = highNibbles(v0, m, eight, true); w5 = highNibbles(v1, m, eight, true); w6 = highNibbles(v2, m, eight, true); w7 = highNibbles(v3, m, eight, true);
+    w0 = lowNibbles(v0, m, eight); w1 = lowNibbles(v1, m, eight); w2 = lowNibbles(v2, m, eight); w3 = lowNibbles(v3, m, eight);
+    w4 = highNibbles(v0, m, eight); w5 = highNibbles(v1, m, eight); w6 = highNibbles(v2, m, eight); w7 = highNibbles(v3, m, eight);
     dw = decodeScales(g, sm, sb);
-    a02 = f32x4.add(a02, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 2, n, nb, true));
-    a12 = f32x4.add(a12, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 2, n, nb, true));
-    a22 = f32x4.add(a22, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 2, n, nb, true));
-    a32 = f32x4.add(a32, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 2, n, nb, true));
+    a02 = f32x4.add(a02, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 2, n, nb));
+    a12 = f32x4.add(a12, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 2, n, nb));
+    a22 = f32x4.add(a22, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 2, n, nb));
+    a32 = f32x4.add(a32, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 2, n, nb));
     g += GB;
     v0 = v128.load(g, 8); v1 = v128.load(g, 24); v2 = v128.load(g, 40); v3 = v128.load(g, 56);
-    w0 = lowNibbles(v0, m, eight, true); w1 = lowNibbles(v1, m, eight, true); w2 = lowNibbles(v2, m, eight, true); w3 = lowNibbles(v3, m, eight, true);
-    w4 = highNibbles(v0, m, eight, true); w5 = highNibbles(v1, m, eight, true); w6 = highNibbles(v2, m, eight, true); w7 = highNibbles(v3, m, eight, true);
+    w0 = lowNibbles(v0, m, eight); w1 = lowNibbles(v1, m, eight); w2 = lowNibbles(v2, m, eight); w3 = lowNibbles(v3, m, eight);
+    w4 = highNibbles(v0, m, eight); w5 = highNibbles(v1, m, eight); w6 = highNibbles(v2, m, eight); w7 = highNibbles(v3, m, eight);
     dw = decodeScales(g, sm, sb);
-    a03 = f32x4.add(a03, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 3, n, nb, true));
-    a13 = f32x4.add(a13, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 3, n, nb, true));
-    a23 = f32x4.add(a23, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 3, n, nb, true));
-    a33 = f32x4.add(a33, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 3, n, nb, true));
+    a03 = f32x4.add(a03, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 3, n, nb));
+    a13 = f32x4.add(a13, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 3, n, nb));
+    a23 = f32x4.add(a23, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 3, n, nb));
+    a33 = f32x4.add(a33, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 3, n, nb));
   }
   // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
   for (; b < nb; b++) {
     const g = x + <usize>b * GB;
     const v0 = v128.load(g, 8), v1 = v128.load(g, 24), v2 = v128.load(g, 40), v3 = v128.load(g, 56);
-    const w0 = lowNibbles(v0, m, eight, true), w1 = lowNibbles(v1, m, eight, true), w2 = lowNibbles(v2, m, eight, true), w3 = lowNibbles(v3, m, eight, true);
-    const w4 = highNibbles(v0, m, eight, true), w5 = highNibbles(v1, m, eight, true), w6 = highNibbles(v2, m, eight, true), w7 = highNibbles(v3, m, eight, true);
+    const w0 = lowNibbles(v0, m, eight), w1 = lowNibbles(v1, m, eight), w2 = lowNibbles(v2, m, eight), w3 = lowNibbles(v3, m, eight);
+    const w4 = highNibbles(v0, m, eight), w5 = highNibbles(v1, m, eight), w6 = highNibbles(v2, m, eight), w7 = highNibbles(v3, m, eight);
     const dw = decodeScales(g, sm, sb);
-    const t0 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b, n, nb, true);
-    const t1 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b, n, nb, true);
-    const t2 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b, n, nb, true);
-    const t3 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b, n, nb, true);
+    const t0 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b, n, nb);
+    const t1 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b, n, nb);
+    const t2 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b, n, nb);
+    const t3 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b, n, nb);
     const lane = b & 3;
     if (lane == 0) { a00 = f32x4.add(a00, t0); a10 = f32x4.add(a10, t1); a20 = f32x4.add(a20, t2); a30 = f32x4.add(a30, t3); }
     else if (lane == 1) { a01 = f32x4.add(a01, t0); a11 = f32x4.add(a11, t1); a21 = f32x4.add(a21, t2); a31 = f32x4.add(a31, t3); }

@@ -84,8 +84,8 @@ export function repackQ8_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): 
 
 /** Exact [isum row 0 .. isum row 3] of group g against block b of the activation row y. */
 // @ts-ignore: decorator
-@inline function groupSums(g: usize, y: usize, b: i32, n: i32, nb: i32, relaxed: bool): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
+@inline function groupSums(g: usize, y: usize, b: i32, n: i32, nb: i32): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
     const abs = y + <usize>n + 12 * <usize>nb + (<usize>b << 5);
     const neg = abs + <usize>n;
     // Two chains of four dot-adds (q4_0x4.ts: one chain waits on latency).
@@ -124,29 +124,29 @@ export function repackQ8_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): 
 
 /** Four rows' value of block b for activation row y: (isum * d) * da per lane. */
 // @ts-ignore: decorator
-@inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, sm: v128, sb: v128, relaxed: bool): v128 {
+@inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, sm: v128, sb: v128): v128 {
   const g = x + <usize>b * GB;
-  const isum = groupSums(g, y, b, n, nb, relaxed);
+  const isum = groupSums(g, y, b, n, nb);
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), decodeScales(g, sm, sb)), v128.load32_splat(y + <usize>n + (<usize>b << 2)));
 }
 
 /** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */
 // @ts-ignore: decorator
-@inline function quadDot(n: i32, x: usize, y: usize, relaxed: bool): v128 {
+@inline function quadDot(n: i32, x: usize, y: usize): v128 {
   const nb = n >> 5;
   const sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
-    acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, sm, sb, relaxed));
-    acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, sm, sb, relaxed));
-    acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, sm, sb, relaxed));
-    acc3 = f32x4.add(acc3, groupTerm(x, y, b + 3, n, nb, sm, sb, relaxed));
+    acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, sm, sb));
+    acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, sm, sb));
+    acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, sm, sb));
+    acc3 = f32x4.add(acc3, groupTerm(x, y, b + 3, n, nb, sm, sb));
   }
   // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
-  if (b < nb) acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, sm, sb, relaxed));
-  if (b + 1 < nb) acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, sm, sb, relaxed));
-  if (b + 2 < nb) acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, sm, sb, relaxed));
+  if (b < nb) acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, sm, sb));
+  if (b + 1 < nb) acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, sm, sb));
+  if (b + 2 < nb) acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, sm, sb));
   return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
 }
 
@@ -158,7 +158,7 @@ export function matVecQ8_0x4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: 
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
     sink = touchAhead(sink, x);
-    v128.store(out + (<usize>r << 2), quadDot(n, x, y, true));
+    v128.store(out + (<usize>r << 2), quadDot(n, x, y));
   }
   keepAlive(sink, out, n);
 }
@@ -173,6 +173,6 @@ export function matMatQ8_0x4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStri
   const oStride = <usize>outStride << 2;
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
-    for (let t = 0; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, true));
+    for (let t = 0; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride));
   }
 }

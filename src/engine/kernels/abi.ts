@@ -196,9 +196,9 @@ export interface ForwardOpExports {
   rmsNormRows: RowsOpFn;
   /** (r0, r1, x, table, nHeads, headDim, ropeDim, neox): rotate rows of x by a (cos, sin) table. */
   ropeRows: RowsOpFn;
-  /** (r0, r1, out, q, keys, values, scores, nHead, nHeadKv, headDim, pos0, ctx, kvF16); row = token * nHead + head. */
   /** Work units (rows of attentionSimd128/Scalar) per token: nHeadKv * ceil(group / 4). */
   attentionUnits(nHead: number, nHeadKv: number): number;
+  /** (r0, r1, out, q, keys, values, scores, nHead, nHeadKv, headDim, pos0, ctx, kvF16); row = token * attentionUnits + unit. */
   attentionSimd128: RowsOpFn;
   attentionScalar: RowsOpFn;
   /** (dst, src, n, rows, kvF16): f32 rows into the cache, as f16 or f32. */

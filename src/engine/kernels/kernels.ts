@@ -9,6 +9,7 @@ import { loadKernelModule, type KernelBuild, type KernelBuildChoice } from './lo
 import { KernelMemory, type KernelMemoryOptions } from './memory.js';
 import { ThreadPool } from './pool.js';
 import { requireKernelType, type KernelTypeTraits } from './types.js';
+import { rowBytes } from '../ggml-types.js';
 
 export interface KernelsOptions {
   /** Threads in all, the caller included; default os.availableParallelism() (or NIBBLE_THREADS). */
@@ -96,6 +97,7 @@ export class Kernels {
    * the weight to use from then on; afterwards only matmul may read it.
    */
   interleave<W extends WeightRef>(weight: W): W {
+    if (weight.interleaved) return weight;
     const bytes = this.matrixBytes(weight);
     return this.placeInterleaved(weight, (dst) => dst.set(this.memory.u8(weight.ptr, bytes)));
   }
@@ -111,7 +113,7 @@ export class Kernels {
     const layout = t.interleaved;
     const { rows, cols, ptr } = weight;
     const bytes = this.matrixBytes(weight);
-    if (layout === undefined || weight.interleaved || rows % 4 !== 0 || cols % t.ggml.blockSize !== 0) {
+    if (layout === undefined || rows % 4 !== 0) {
       fill(this.memory.u8(ptr, bytes));
       return weight;
     }
@@ -127,8 +129,10 @@ export class Kernels {
   }
 
   private matrixBytes(weight: WeightRef): number {
-    const g = requireKernelType(weight.type).ggml;
-    return Math.ceil(weight.cols / g.blockSize) * g.typeSize * weight.rows;
+    const { ggml } = requireKernelType(weight.type);
+    const bytes = rowBytes(ggml, weight.cols);
+    if (bytes < 0) throw new KernelError(`a ${ggml.name} row of ${weight.cols} values is not a whole number of blocks`);
+    return bytes * weight.rows;
   }
 
   /** The matrix kernels for this weight: its family's, or the faster ones its contents allow (checked once per matrix). */
@@ -160,7 +164,7 @@ export class Kernels {
     return [y, stride];
   }
 
-  /** Scratch of at least `need` bytes for activations (and repacking); valid until the next call. */
+  /** Scratch of at least `need` bytes for activations; valid until the next call. */
   private actArena(need: number): number {
     if (need > this.actBytes) {
       // Grows by doubling, so the arena holds at most twice the largest batch.
