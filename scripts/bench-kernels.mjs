@@ -4,9 +4,14 @@
 // 64 MiB+ matrix, at 1 thread and at all threads, beside this machine's read
 // bandwidth measured in the same process by a WebAssembly read loop; for the
 // SIMD128 and relaxed builds, under this Node and under Node 24 (fetched into
-// .cache/ by scripts/fetch-node.sh when it is missing).
+// .cache/ by scripts/fetch-node.sh when it is missing). Q4_0 and Q8_0 also in
+// the interleaved layout the engine uses (q4_0x4, q8_0x4). Then the same
+// operation in native llama.cpp (node-llama-cpp, .cache/peer) against nibble's
+// engine, both decoding the same files (src/bench/matvec.ts); the nibble rows
+// there use the relaxed build under Node 24 and SIMD128 under Node 20.
 //
-//   node scripts/bench-kernels.mjs [--types q4_0,q8_0] [--threads N] [--seconds S] [--json] [--no-node24]
+//   node scripts/bench-kernels.mjs [--types q4_0,q8_0] [--threads N] [--seconds S] [--mib 64] [--json] [--no-node24]
+//        [--native-types Q4_0,Q8_0] [--procs 3] [--no-native]
 //
 // Timings are medians. Other processes on the machine skew every figure.
 import { spawnSync } from 'node:child_process';
@@ -21,15 +26,17 @@ const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const MATRIX_BYTES = 64 * 2 ** 20;
+// 64 MiB by default; a machine whose last-level cache holds that much (this
+// one reports a 480 MiB L3) needs --mib 1024 to measure from memory.
+const MATRIX_BYTES = Number(opt('--mib', '64')) * 2 ** 20;
 
 if (args.includes('--child')) {
   await child();
 } else {
-  orchestrate();
+  await orchestrate();
 }
 
-function orchestrate() {
+async function orchestrate() {
   const nodes = [{ label: `node${process.versions.node.split('.')[0]}`, bin: process.execPath }];
   if (!args.includes('--no-node24') && !process.versions.node.startsWith('24.')) {
     const bin = join(root, '.cache', 'node24-x64', 'bin', 'node');
@@ -55,8 +62,9 @@ function orchestrate() {
       }
     }
   }
+  const native = args.includes('--no-native') ? [] : await nativeRows();
   if (args.includes('--json')) {
-    process.stdout.write(JSON.stringify(rows, null, 1) + '\n');
+    process.stdout.write(JSON.stringify({ kernels: rows, native }, null, 1) + '\n');
     return;
   }
   const bw = rows.filter((r) => r.type === 'read');
@@ -72,7 +80,37 @@ function orchestrate() {
     process.stdout.write(`  ${r.type.padEnd(7)} ${r.node.padEnd(7)} ${r.build.padEnd(8)} ${String(Math.round(r.bytes / 2 ** 20)).padStart(4)}  ${f(r.gbs1, b.gbs1)} ${f(r.gbs1cpu, b.gbs1cpu)} ${f(r.gbsN, b.gbsN)}\n`);
   }
   process.stdout.write('\n"per CPU-second": weight bytes over the process CPU time of the single-thread runs, which other load on the machine barely changes.\n');
+  if (native.length) printNative(native);
   process.stdout.write('\nThe machine is shared: other processes make these figures noisy; compare medians from the same run.\n');
+}
+
+// The same operation in native llama.cpp: decode of two one-layer models that
+// differ only in n_ff, by both engines (dist/bench/matvec.js).
+async function nativeRows() {
+  const { resolveNodes, ensurePeer } = await import(join(root, 'dist', 'bench', 'children.js'));
+  const { matVecAgainstPeer } = await import(join(root, 'dist', 'bench', 'matvec.js'));
+  ensurePeer();
+  const majors = [process.versions.node.split('.')[0], ...(args.includes('--no-node24') ? [] : ['24'])];
+  const threads = [...new Set([1, Number(opt('--threads', String(availableParallelism())))])];
+  return matVecAgainstPeer({
+    types: opt('--native-types', 'Q4_0,Q8_0').split(','),
+    threads,
+    nodes: resolveNodes(majors),
+    procs: Number(opt('--procs', '3')),
+    reps: 1,
+    log: (line) => process.stderr.write(line + '\n'),
+  });
+}
+
+function printNative(native) {
+  process.stdout.write('\nMatrix x vector inside decode, nibble against native llama.cpp on the same files (GB/s of the\n' +
+    'feed-forward bytes a 2048 x 24576 one-layer model adds over a 2048 x 512 one, per the decode time it adds):\n');
+  process.stdout.write(`  ${'type'.padEnd(6)} ${'threads'.padStart(7)}  ${'node'.padEnd(7)} ${'nibble'.padStart(7)} ${'llama.cpp'.padStart(9)}  nibble / llama.cpp\n`);
+  const f = (x) => (x === null ? '-' : x.toFixed(2));
+  for (const r of native) {
+    const busy = r.max_foreign_cores !== null && r.max_foreign_cores > 0.15 ? `  BUSY (other processes ${r.max_foreign_cores.toFixed(2)} cores)` : '';
+    process.stdout.write(`  ${r.type.padEnd(6)} ${String(r.threads).padStart(7)}  ${r.node.padEnd(7)} ${f(r.nibble.gb_s).padStart(7)} ${f(r.llama.gb_s).padStart(9)}  ${r.ratio === null ? '-' : r.ratio.toFixed(2) + 'x'}${busy}\n`);
+  }
 }
 
 async function child() {
@@ -84,7 +122,8 @@ async function child() {
   const seconds = Number(opt('--seconds', '0.6'));
   const only = opt('--types', '');
   const cols = 4096;
-  const memory = new KernelMemory({ maxPages: Math.ceil((MATRIX_BYTES * 1.2 + 2 ** 24) / 65536) });
+  // Room for the matrix, and for the plain copy an interleaving repack reads from.
+  const memory = new KernelMemory({ maxPages: Math.ceil((MATRIX_BYTES * 2.4 + 2 ** 24) / 65536) });
   const k1 = await Kernels.create({ memory, threads: 1, build });
   const kN = await Kernels.create({ memory, threads, build });
   const wPtr = memory.alloc(Math.ceil(MATRIX_BYTES * 1.15));
@@ -111,7 +150,9 @@ async function child() {
     return cpu ? [med(wall), med(used)] : med(wall);
   };
 
-  // Read bandwidth: 64 MiB in rows of 64 KiB, split across threads like the kernels.
+  // Read bandwidth: the matrix's bytes in rows of 64 KiB, split across threads like the kernels;
+  // written first, since pages never written all read one shared zero page.
+  memory.u8(wPtr, MATRIX_BYTES).fill(0x5a);
   const readRowBytes = 65536, readRows = MATRIX_BYTES / readRowBytes;
   const gbs = (bytes, s) => bytes / s / 1e9;
   const [read1, read1cpu] = time(() => k1.parallel('readRows', readRows, [wPtr, readRowBytes, outPtr]), true);
@@ -125,16 +166,25 @@ async function child() {
     const name = t.ggml.name;
     if (only && !only.split(',').includes(name)) continue;
     const rowBytes = (cols / t.ggml.blockSize) * t.ggml.typeSize;
-    const rows = Math.ceil(MATRIX_BYTES / rowBytes);
+    const rows = Math.ceil(MATRIX_BYTES / rowBytes / 4) * 4; // whole quads, so interleaved layouts apply
     const bytes = rows * rowBytes;
     // Bytes 0x04..0x3b: every u16/u32 read as a scale is a normal float (no subnormal slow paths).
     const w = memory.u8(wPtr, bytes);
     let s = 12345;
     for (let i = 0; i < bytes; i++) { s = (s * 1103515245 + 12345) >>> 0; w[i] = 4 + ((s >>> 16) % 56); }
-    const weight = { type: name, ptr: wPtr, rows, cols };
-    const [t1, t1cpu] = time(() => k1.matmul(weight, xPtr, 1, outPtr), true);
-    const tN = time(() => kN.matmul(weight, xPtr, 1, outPtr));
-    console.log(JSON.stringify({ type: name, build: k1.build, threads, bytes, gbs1: gbs(bytes, t1), gbs1cpu: gbs(bytes, t1cpu), gbsN: gbs(bytes, tN) }));
+    const report = (label, weight) => {
+      const [t1, t1cpu] = time(() => k1.matmul(weight, xPtr, 1, outPtr), true);
+      const tN = time(() => kN.matmul(weight, xPtr, 1, outPtr));
+      console.log(JSON.stringify({ type: label, build: k1.build, threads, bytes, gbs1: gbs(bytes, t1), gbs1cpu: gbs(bytes, t1cpu), gbsN: gbs(bytes, tN) }));
+    };
+    const plain = { type: name, ptr: wPtr, rows, cols };
+    report(name, plain);
+    // Then the interleaved layout the engine rewrites such matrices into at load (in place).
+    if (t.interleaved) {
+      const x4 = k1.interleave(plain);
+      if (!x4.interleaved) throw new Error(`${name}: the bench matrix did not interleave`);
+      report(`${name}x4`, x4);
+    }
   }
   await k1.close();
   await kN.close();

@@ -12,14 +12,14 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chartSvg } from './chart.js';
-import { BusyMeter, machineInfo } from './machine.js';
+import { ensurePeer, measure, resolveNodes, type NodeBin } from './children.js';
+import { machineInfo } from './machine.js';
 import { ensureModel, SHAPES, TYPES, type BenchModel } from './models.js';
-import { nibbleBin, repoRoot } from './paths.js';
-import { peerEntry, PEER_VERSION } from './peer.js';
+import { repoRoot } from './paths.js';
+import { PEER_VERSION } from './peer.js';
 import { summarize, type Cell, type Row, type Sample } from './summary.js';
 import { compactTable, markdownTable, textTable } from './table.js';
 
-interface NodeBin { label: string; bin: string; version: string }
 interface Bandwidth { node: string; threads: number; gb_s: number; when: 'start' | 'end' }
 
 const USAGE = `usage: npm run bench -- [--models a,b] [--types Q4_0,Q8_0,Q4_K_M] [--threads 1,2]
@@ -65,11 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   const outDir = values.out ?? join(repoRoot, full ? 'docs/bench' : '.cache/bench-results');
   const nodes = resolveNodes(list(values.nodes) ?? [String(process.versions.node.split('.')[0]), '24']);
   const peer = !values['no-peer'];
-  if (peer && !existsSync(peerEntry)) {
-    process.stderr.write('bench: installing node-llama-cpp into .cache/peer (scripts/peer/install.sh)\n');
-    const r = spawnSync('bash', [join(repoRoot, 'scripts', 'peer', 'install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0 || !existsSync(peerEntry)) throw new Error('node-llama-cpp install failed');
-  }
+  if (peer) ensurePeer();
 
   const machine = machineInfo();
   process.stderr.write(`bench: ${machine.cpu}, ${machine.cores} cores; nodes ${nodes.map((x) => x.version).join(', ')}; ` +
@@ -111,48 +107,6 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\nread bandwidth (WASM read loop, best), GB/s: ${bestBandwidthLine(bandwidth)}\n`);
   process.stdout.write(`wrote ${outDir}/results-<node>.json, chart.svg, results.md\n`);
   return 0;
-}
-
-/** Node binaries by major version; Node 24 is fetched into .cache/ by scripts/fetch-node.sh when missing. */
-function resolveNodes(majors: string[]): NodeBin[] {
-  const out: NodeBin[] = [];
-  for (const major of [...new Set(majors)]) {
-    let bin: string;
-    if (process.versions.node.split('.')[0] === major) bin = process.execPath;
-    else {
-      const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
-      const r = spawnSync('bash', [join(repoRoot, 'scripts', 'fetch-node.sh'), arch, major], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-      bin = r.stdout.trim().split('\n').pop() ?? '';
-      if (r.status !== 0 || !existsSync(bin)) throw new Error(`cannot get Node ${major} (scripts/fetch-node.sh ${arch} ${major} failed)`);
-    }
-    const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    out.push({ label: `node${major}`, bin, version });
-  }
-  return out;
-}
-
-function lastJson(stdout: string): unknown {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (!line) throw new Error('no JSON on stdout');
-  return JSON.parse(line);
-}
-
-function measure(engine: Sample['engine'], node: NodeBin, m: BenchModel, threads: number, p: number, n: number, runs: number, rep: number): Sample {
-  const args = engine === 'nibble'
-    ? [nibbleBin, 'bench', '-m', m.path, '-t', String(threads), '-p', String(p), '-n', String(n), '-r', String(runs), '--json']
-    : [join(repoRoot, 'dist', 'bench', 'peer-main.js'), '-m', m.path, '-t', String(threads), '-p', String(p), '-n', String(n), '-r', String(runs)];
-  const meter = new BusyMeter();
-  meter.start();
-  const t0 = performance.now();
-  const r = spawnSync(node.bin, args, { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 30 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  const wall = performance.now() - t0;
-  try {
-    if (r.status !== 0) throw new Error(`exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
-    const result = lastJson(r.stdout) as Sample['result'] & { cpu_ms: number };
-    return { engine, node: node.label, rep, wall_ms: wall, busy: meter.end(result.cpu_ms), result };
-  } catch (err) {
-    return { engine, node: node.label, rep, wall_ms: wall, busy: meter.end(undefined), error: (err as Error).message };
-  }
 }
 
 function logSample(m: BenchModel, t: number, s: Sample, busyLimit: number): void {
