@@ -4,8 +4,8 @@
 // Rows are ggml's layout as read from the GGUF: n / 32 blocks back to back.
 // Paired activation: Q8 (q8_act.ts). Signed 8-bit weights do not fit the
 // relaxed dot's 7-bit operand, so the family's kernels widen (SIMD128); the
-// *Relaxed ones move the activation's sign onto the weights instead (blockDot),
-// exact for matrices without a -128 weight.
+// *Relaxed ones dot the weights with the activation's positive and negative
+// parts instead (blockDot), exact for every weight.
 //
 // Per block b: isum = sum_j w[j] * a[j] (exact i32), then
 // lane[b % 4] += (f32(isum) * dw) * da, result (l0 + l1) + (l2 + l3)
@@ -50,28 +50,23 @@ export function vecDotQ8_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
 /**
  * The integer dot of one block's weights (w0: 0..15, w1: 16..31) with its
  * activations, as i32x4 partial sums. Activation row layout: q8_act.ts; o is
- * the block's offset (32 * b) into its qs, abs and neg arrays.
+ * the block's offset (32 * b) into its qs, pos and neg arrays.
  *
  * Widening path: activations are in -127..127 (the quantizer never makes
  * -128), so a low+high pair of products (|w*a| <= 128*127) fits i16 and one
  * pairwise widening add finishes it.
  *
- * Relaxed path: the activation's sign moves onto the weights, w * a =
- * (sign(a) w) * |a|, |a| <= 127 being a valid 7-bit operand. Exact when no
- * weight is -128 (sign(a) w must stay in -127..127): every ggml quantizer
- * rounds to -127..127, and the Kernels class checks each matrix
- * (q8_0HasMinus128) before choosing this path. Each relaxed dot lane holds
- * two products (|sum| <= 2 * 127 * 127), so each widens on its own.
+ * Relaxed path: a = pos - neg with both parts in 0..127, valid 7-bit
+ * operands, so sum(w * a) = sum(w * pos) - sum(w * neg) for any weight,
+ * -128 included; each i32 lane adds four products of at most 128 * 127.
  */
 // @ts-ignore: decorator
-@inline function blockDot(w0: v128, w1: v128, qs: usize, abs: usize, neg: usize, relaxed: bool): v128 {
+@inline function blockDot(w0: v128, w1: v128, qs: usize, pos: usize, neg: usize, relaxed: bool): v128 {
   if (ASC_FEATURE_RELAXED_SIMD && relaxed) {
-    const m0 = v128.load(neg), m1 = v128.load(neg, 16);
-    const s0 = i8x16.sub(v128.xor(w0, m0), m0), s1 = i8x16.sub(v128.xor(w1, m1), m1);
-    return i32x4.add(
-      i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(s0, v128.load(abs))),
-      i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(s1, v128.load(abs, 16))),
-    );
+    const zero = i32x4.splat(0);
+    const p = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v128.load(pos, 16), i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v128.load(pos), zero));
+    const m = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v128.load(neg, 16), i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v128.load(neg), zero));
+    return i32x4.sub(p, m);
   }
   const a0 = v128.load(qs), a1 = v128.load(qs, 16);
   const s0 = i16x8.add(i16x8.extmul_low_i8x16_s(w0, a0), i16x8.extmul_high_i8x16_s(w0, a0));
@@ -87,10 +82,10 @@ export function vecDotQ8_0Q8_0Scalar(n: i32, x: usize, y: usize): f32 {
 ): v128 {
   const o = <usize>b << 5;
   const dy = y + <usize>n;
-  const qs = y + o, abs = dy + 12 * <usize>nb + o, neg = abs + <usize>n;
+  const qs = y + o, pos = dy + 12 * <usize>nb + o, neg = pos + <usize>n;
   const isum = hsumI32x4x4(
-    blockDot(w0, w1, qs, abs, neg, relaxed), blockDot(w2, w3, qs + 32, abs + 32, neg + 32, relaxed),
-    blockDot(w4, w5, qs + 64, abs + 64, neg + 64, relaxed), blockDot(w6, w7, qs + 96, abs + 96, neg + 96, relaxed),
+    blockDot(w0, w1, qs, pos, neg, relaxed), blockDot(w2, w3, qs + 32, pos + 32, neg + 32, relaxed),
+    blockDot(w4, w5, qs + 64, pos + 64, neg + 64, relaxed), blockDot(w6, w7, qs + 96, pos + 96, neg + 96, relaxed),
   );
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), v128.load(dy + (<usize>b << 2)));
 }
@@ -163,20 +158,9 @@ export function vecDotQ8_0Q8_0Simd128(n: i32, x: usize, y: usize): f32 {
   return vecDotQ8_0Q8_0Impl(n, x, y, false);
 }
 
-/** Relaxed-dot kernel for rows with no -128 weight (blockDot); bit-identical to the scalar reference on them. SIMD128 build: the same as Simd128. */
+/** Relaxed-dot kernel (blockDot); bit-identical to the scalar reference. SIMD128 build: the same as Simd128. */
 export function vecDotQ8_0Q8_0Relaxed(n: i32, x: usize, y: usize): f32 {
   return vecDotQ8_0Q8_0Impl(n, x, y, true);
-}
-
-/** 1 if any of the nb Q8_0 blocks at w holds a -128 weight (such a matrix cannot take the relaxed kernels), else 0. */
-export function q8_0HasMinus128(w: usize, nb: i32): i32 {
-  const min = i8x16.splat(-128);
-  let found = i8x16.splat(0);
-  for (let b = 0; b < nb; b++) {
-    const p = w + <usize>b * QB;
-    found = v128.or(found, v128.or(i8x16.eq(v128.load(p, 2), min), i8x16.eq(v128.load(p, 18), min)));
-  }
-  return v128.any_true(found) ? 1 : 0;
 }
 
 /**
@@ -187,7 +171,7 @@ export function matVecQ8_0(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: us
   matVecQ8_0Impl(r0, r1, w, n, y, out, false);
 }
 
-/** matVecQ8_0 with the relaxed kernel: only for matrices without -128 weights. */
+/** matVecQ8_0 with the relaxed kernel (the relaxed build on x64, types.ts). */
 export function matVecQ8_0Relaxed(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   matVecQ8_0Impl(r0, r1, w, n, y, out, true);
 }

@@ -6,13 +6,12 @@
 // The matrix keeps its size. A zero scale's block gets all weights 0.
 //
 // Relaxed build: signed weights do not fit the relaxed dot's 7-bit operand, so
-// the activation's sign moves onto them, w * a = (sign(a) w) * |a|, with |a|
-// and the sign mask from the activation row (q8_act.ts) broadcast four bytes
-// at a time; i32x4.relaxed_dot_i8x16_i7x16_add_s then sums each row's four
-// products into its lane. Exact when no weight is -128 (sign(a) w must stay
-// in -127..127): q8_0x4Fits refuses such a matrix, which keeps the plain
-// layout. Widening path (SIMD128 build): products of i8 pairs, each pair of
-// products widened to i32, rows gathered at the end of the group.
+// they meet the activation's positive and negative parts (q8_act.ts, each
+// 0..127), broadcast four bytes at a time: sum(w * a) = sum(w * pos) -
+// sum(w * neg), i32x4.relaxed_dot_i8x16_i7x16_add_s summing each row's four
+// products into its lane. Exact for every weight, -128 included. Widening
+// path (SIMD128 build): products of i8 pairs, each pair of products widened
+// to i32, rows gathered at the end of the group.
 //
 // Results are bit-identical to vecDotQ8_0Q8_0Scalar on the original rows, in
 // the float order q4_0x4.ts describes.
@@ -23,16 +22,10 @@ import { scaleFits, scaleCode, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, packCo
 const QB: usize = 34;
 const GB: usize = 136;
 
-/** 1 if the nb Q8_0 blocks at w have no -128 weight and every scale has a code. */
+/** 1 if every one of the nb Q8_0 blocks at w has a scale with a code. */
 export function q8_0x4Fits(w: usize, nb: i32): i32 {
-  const min = i8x16.splat(-128);
-  let found = i8x16.splat(0);
-  for (let b = 0; b < nb; b++) {
-    const p = w + <usize>b * QB;
-    if (!scaleFits(load<u16>(p))) return 0;
-    found = v128.or(found, v128.or(i8x16.eq(v128.load(p, 2), min), i8x16.eq(v128.load(p, 18), min)));
-  }
-  return v128.any_true(found) ? 0 : 1;
+  for (let i = 0; i < nb; i++) if (!scaleFits(load<u16>(w + <usize>i * QB))) return 0;
+  return 1;
 }
 
 /**
@@ -65,11 +58,10 @@ export function repackQ8_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): 
   }
 }
 
-/** Relaxed: acc + the dot of chunk v with the four activations at abs/neg (sign moved onto the weights). */
+/** Relaxed: acc + the dot of chunk v with the four activation parts (pos or neg) at a, broadcast. */
 // @ts-ignore: decorator
-@inline function chunkDotRelaxed(v: v128, abs: usize, neg: usize, acc: v128): v128 {
-  const m = v128.load32_splat(neg);
-  return i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.sub(v128.xor(v, m), m), v128.load32_splat(abs), acc);
+@inline function chunkDot(v: v128, a: usize, acc: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(v, v128.load32_splat(a), acc);
 }
 
 /** Widening: pairs of products of chunk v with the four activations at qs, rows 0..1 into lo and 2..3 into hi. */
@@ -86,19 +78,21 @@ export function repackQ8_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): 
 // @ts-ignore: decorator
 @inline function groupSums(g: usize, y: usize, b: i32, n: i32, nb: i32): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    const abs = y + <usize>n + 12 * <usize>nb + (<usize>b << 5);
-    const neg = abs + <usize>n;
-    // Two chains of four dot-adds (q4_0x4.ts: one chain waits on latency).
+    // Four chains of four dot-adds (one chain would wait on each one's latency, q4_0x4.ts).
+    const pos = y + <usize>n + 12 * <usize>nb + (<usize>b << 5);
+    const neg = pos + <usize>n;
     const zero = i32x4.splat(0);
-    let lo = chunkDotRelaxed(v128.load(g, 8), abs, neg, zero);
-    let hi = chunkDotRelaxed(v128.load(g, 72), abs + 16, neg + 16, zero);
-    lo = chunkDotRelaxed(v128.load(g, 24), abs + 4, neg + 4, lo);
-    hi = chunkDotRelaxed(v128.load(g, 88), abs + 20, neg + 20, hi);
-    lo = chunkDotRelaxed(v128.load(g, 40), abs + 8, neg + 8, lo);
-    hi = chunkDotRelaxed(v128.load(g, 104), abs + 24, neg + 24, hi);
-    lo = chunkDotRelaxed(v128.load(g, 56), abs + 12, neg + 12, lo);
-    hi = chunkDotRelaxed(v128.load(g, 120), abs + 28, neg + 28, hi);
-    return i32x4.add(lo, hi);
+    const v0 = v128.load(g, 8), v1 = v128.load(g, 24), v2 = v128.load(g, 40), v3 = v128.load(g, 56);
+    const v4 = v128.load(g, 72), v5 = v128.load(g, 88), v6 = v128.load(g, 104), v7 = v128.load(g, 120);
+    let pl = chunkDot(v0, pos, zero), ph = chunkDot(v4, pos + 16, zero);
+    let nl = chunkDot(v0, neg, zero), nh = chunkDot(v4, neg + 16, zero);
+    pl = chunkDot(v1, pos + 4, pl); ph = chunkDot(v5, pos + 20, ph);
+    nl = chunkDot(v1, neg + 4, nl); nh = chunkDot(v5, neg + 20, nh);
+    pl = chunkDot(v2, pos + 8, pl); ph = chunkDot(v6, pos + 24, ph);
+    nl = chunkDot(v2, neg + 8, nl); nh = chunkDot(v6, neg + 24, nh);
+    pl = chunkDot(v3, pos + 12, pl); ph = chunkDot(v7, pos + 28, ph);
+    nl = chunkDot(v3, neg + 12, nl); nh = chunkDot(v7, neg + 28, nh);
+    return i32x4.sub(i32x4.add(pl, ph), i32x4.add(nl, nh));
   }
   // Written out: as a loop over s the SIMD128 build's matVec was 1.17x slower.
   const qs = y + (<usize>b << 5);

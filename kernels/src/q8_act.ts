@@ -14,10 +14,11 @@
 //                        correction term for offset weights)
 //   y + n + 8nb  s[nb]   f32: the value of f16(d * sum) (Q8_1 only; Q8_0
 //                        leaves it unwritten)
-//   y + n + 12nb abs[n]  u8: |qs| (0..127, a valid 7-bit relaxed-dot operand)
-//   y + 2n + 12nb neg[n] u8: 0xff where qs < 0, else 0
-// abs and neg let signed 8-bit weights (Q8_0) use the relaxed dot: the sign
-// moves onto the weight, w * a = (sign(a) w) * |a| (q8_0.ts).
+//   y + n + 12nb pos[n]  u8: max(qs, 0)
+//   y + 2n + 12nb neg[n] u8: max(-qs, 0)
+// pos and neg (each 0..127, a valid 7-bit relaxed-dot operand; qs = pos -
+// neg) let signed 8-bit weights (Q8_0) use the relaxed dot as they are:
+// sum(w * a) = sum(w * pos) - sum(w * neg) (q8_0.ts, q8_0x4.ts).
 // Total: actQ8RowBytes(n) = 3n + 12 * nb bytes.
 
 import { f16ToF32, f32ToF16, roundAway, roundAwayI32x4 } from './common';
@@ -38,8 +39,8 @@ function quantizeRowQ8Scalar(x: usize, y: usize, n: i32, withS: bool): void {
   const dPtr = y + <usize>n;
   const sumPtr = dPtr + 4 * <usize>nb;
   const sPtr = sumPtr + 4 * <usize>nb;
-  const absPtr = sPtr + 4 * <usize>nb;
-  const negPtr = absPtr + <usize>n;
+  const posPtr = sPtr + 4 * <usize>nb;
+  const negPtr = posPtr + <usize>n;
   for (let b = 0; b < nb; b++) {
     const xb = x + (<usize>b << 7);
     let amax: f32 = 0;
@@ -54,8 +55,8 @@ function quantizeRowQ8Scalar(x: usize, y: usize, n: i32, withS: bool): void {
       const q = roundAway(load<f32>(xb + (<usize>j << 2)) * id);
       const o = (<usize>b << 5) + <usize>j;
       store<i8>(y + o, <i8>q);
-      store<u8>(absPtr + o, <u8>(q < 0 ? -q : q));
-      store<u8>(negPtr + o, q < 0 ? 0xff : 0);
+      store<u8>(posPtr + o, <u8>(q > 0 ? q : 0));
+      store<u8>(negPtr + o, <u8>(q < 0 ? -q : 0));
       sum += q;
     }
     store<f32>(dPtr + (<usize>b << 2), roundTripF16(d));
@@ -69,8 +70,8 @@ function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
   const dPtr = y + <usize>n;
   const sumPtr = dPtr + 4 * <usize>nb;
   const sPtr = sumPtr + 4 * <usize>nb;
-  const absPtr = sPtr + 4 * <usize>nb;
-  const negPtr = absPtr + <usize>n;
+  const posPtr = sPtr + 4 * <usize>nb;
+  const negPtr = posPtr + <usize>n;
   const zero = i8x16.splat(0);
   for (let b = 0; b < nb; b++) {
     const xb = x + (<usize>b << 7);
@@ -96,11 +97,11 @@ function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
     const lo = i8x16.narrow_i16x8_s(s01, s23), hi = i8x16.narrow_i16x8_s(s45, s67);
     v128.store(y + o, lo);
     v128.store(y + o, hi, 16);
-    // |q| <= 127: the quantizer never makes -128, so abs cannot overflow.
-    v128.store(absPtr + o, i8x16.abs(lo));
-    v128.store(absPtr + o, i8x16.abs(hi), 16);
-    v128.store(negPtr + o, i8x16.lt_s(lo, zero));
-    v128.store(negPtr + o, i8x16.lt_s(hi, zero), 16);
+    // |q| <= 127: the quantizer never makes -128, so neg cannot overflow.
+    v128.store(posPtr + o, i8x16.max_s(lo, zero));
+    v128.store(posPtr + o, i8x16.max_s(hi, zero), 16);
+    v128.store(negPtr + o, i8x16.max_s(i8x16.neg(lo), zero));
+    v128.store(negPtr + o, i8x16.max_s(i8x16.neg(hi), zero), 16);
     const sums = i32x4.add(i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3)), i32x4.add(i32x4.add(q4, q5), i32x4.add(q6, q7)));
     const sum = i32x4.extract_lane(sums, 0) + i32x4.extract_lane(sums, 1) + i32x4.extract_lane(sums, 2) + i32x4.extract_lane(sums, 3);
     store<f32>(dPtr + (<usize>b << 2), roundTripF16(d));

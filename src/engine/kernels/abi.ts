@@ -47,21 +47,18 @@ export interface KernelExports extends ForwardOpExports {
   dequantizeRowQ8_0: DequantizeFn;
   vecDotQ8_0Q8_0Scalar: VecDotFn;
   vecDotQ8_0Q8_0Simd128: VecDotFn;
-  /** Exact only for rows without a -128 weight (q8_0HasMinus128). */
   vecDotQ8_0Q8_0Relaxed: VecDotFn;
   matVecQ8_0: MatVecFn;
   matMatQ8_0: MatMatFn;
   matVecQ8_0Relaxed: MatVecFn;
   matMatQ8_0Relaxed: MatMatFn;
   // Q8_0 rows interleaved in fours (q8_0x4.ts): row ranges are multiples of 4.
-  /** 1 if the nb blocks at w have no -128 weight and every scale is below 256 in magnitude. */
+  /** 1 if every scale of the nb blocks at w is below 256 in magnitude. */
   q8_0x4Fits(w: number, nb: number): number;
   /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
   repackQ8_0x4(r0: number, r1: number, src: number, dst: number, n: number): void;
   matVecQ8_0x4: MatVecFn;
   matMatQ8_0x4: MatMatFn;
-  /** 1 if any of nb blocks at w holds a -128 weight. */
-  q8_0HasMinus128(w: number, nb: number): number;
 
   // Q4_0 (q4_0.ts)
   dequantizeRowQ4_0: DequantizeFn;

@@ -40,10 +40,8 @@ export class Kernels {
   private readonly pool: ThreadPool;
   private actPtr = 0;
   private actBytes = 0;
-  /** Whether each matrix may take its family's withoutMinus128 kernels. */
-  private readonly checked = new WeakMap<WeightRef, boolean>();
-  /** Those kernels pay off in the relaxed build on x64 (types.ts). */
-  private readonly useWithoutMinus128: boolean;
+  /** Families' relaxedOnX64 kernels pay off in the relaxed build on x64 (types.ts). */
+  private readonly useRelaxedOnX64: boolean;
 
   private constructor(memory: KernelMemory, build: KernelBuild, module: WebAssembly.Module, exports: KernelExports, pool: ThreadPool) {
     this.memory = memory;
@@ -51,7 +49,7 @@ export class Kernels {
     this.module = module;
     this.exports = exports;
     this.pool = pool;
-    this.useWithoutMinus128 = build === 'relaxed' && process.arch === 'x64';
+    this.useRelaxedOnX64 = build === 'relaxed' && process.arch === 'x64';
   }
 
   static async create(options: KernelsOptions = {}): Promise<Kernels> {
@@ -135,21 +133,13 @@ export class Kernels {
     return bytes * weight.rows;
   }
 
-  /** The matrix kernels for this weight: its family's, or the faster ones its contents allow (checked once per matrix). */
+  /** The matrix kernels for this weight: its family's, its interleaved layout's, or its x64 relaxed ones. */
   private kernelsFor(t: KernelTypeTraits, weight: WeightRef): { matVec: KernelExportName; matMat: KernelExportName } {
     if (weight.interleaved) {
       if (t.interleaved === undefined) throw new KernelError(`weight ${weight.type} ${weight.rows}x${weight.cols} is marked interleaved, but its family has no such layout`);
       return t.interleaved;
     }
-    const fast = t.withoutMinus128;
-    if (fast === undefined || !this.useWithoutMinus128) return t;
-    let ok = this.checked.get(weight);
-    if (ok === undefined) {
-      const blocks = (weight.rows * weight.cols) / t.ggml.blockSize;
-      ok = (this.exports as unknown as Record<string, (...a: number[]) => number>)[fast.check]!(weight.ptr, blocks) === 0;
-      this.checked.set(weight, ok);
-    }
-    return ok ? fast : t;
+    return this.useRelaxedOnX64 && t.relaxedOnX64 !== undefined ? t.relaxedOnX64 : t;
   }
 
   /** Converts activations for type t; returns the rows' address and stride. */

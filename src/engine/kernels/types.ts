@@ -35,12 +35,12 @@ export interface KernelTypeTraits {
   /** Threads split rows in multiples of this (false sharing of outputs, interleaved repacks). */
   readonly rowAlign: number;
   /**
-   * Faster relaxed-build kernels that are exact only when no weight is -128
-   * (Q8_0: the sign of the activation moves onto the weight); `check` tells
-   * whether a matrix has one. Used on x64, where they lower to pmaddubsw; on
-   * arm64 the widening multiply is already one instruction per 8 lanes.
+   * Relaxed-dot kernels the relaxed build uses on x64 only (Q8_0: the
+   * activation's positive and negative parts against the signed weights), where
+   * each dot is one vpdpbusd; on arm64 the widening multiply, one instruction
+   * per 8 lanes, needs no second dot.
    */
-  readonly withoutMinus128?: { readonly check: KernelExportName; readonly matVec: KernelExportName; readonly matMat: KernelExportName };
+  readonly relaxedOnX64?: { readonly matVec: KernelExportName; readonly matMat: KernelExportName };
   /**
    * A layout a matrix can be rewritten into at load, rows interleaved in
    * fours (kernels/src/q4_0x4.ts, q8_0x4.ts), and its kernels: `fits` (w, nb)
@@ -63,7 +63,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_0, dequantize: 'dequantizeRowQ8_0',
     vecDotScalar: 'vecDotQ8_0Q8_0Scalar', vecDotSimd128: 'vecDotQ8_0Q8_0Simd128', vecDotRelaxed: null,
     matVec: 'matVecQ8_0', matMat: 'matMatQ8_0', rowAlign: 16,
-    withoutMinus128: { check: 'q8_0HasMinus128', matVec: 'matVecQ8_0Relaxed', matMat: 'matMatQ8_0Relaxed' },
+    relaxedOnX64: { matVec: 'matVecQ8_0Relaxed', matMat: 'matMatQ8_0Relaxed' },
     interleaved: { fits: 'q8_0x4Fits', repack: 'repackQ8_0x4', matVec: 'matVecQ8_0x4', matMat: 'matMatQ8_0x4' },
   }),
   entry('q4_0', {

@@ -126,8 +126,8 @@ export function writeQ8Row(mem: KernelMemory, ptr: number, row: Q8Row): void {
   mem.f32(ptr + n, nb).set(row.d);
   mem.i32(ptr + n + 4 * nb, nb).set(row.sum);
   mem.f32(ptr + n + 8 * nb, nb).set(row.s);
-  mem.u8(ptr + n + 12 * nb, n).set(Array.from(row.qs, Math.abs));
-  mem.u8(ptr + 2 * n + 12 * nb, n).set(Array.from(row.qs, (q) => (q < 0 ? 0xff : 0)));
+  mem.u8(ptr + n + 12 * nb, n).set(Array.from(row.qs, (q) => Math.max(q, 0)));
+  mem.u8(ptr + 2 * n + 12 * nb, n).set(Array.from(row.qs, (q) => Math.max(-q, 0)));
 }
 
 /** Reads a Q8 row back from nibble's activation layout. */

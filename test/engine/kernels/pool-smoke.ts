@@ -29,7 +29,7 @@ t.test('thread pool under this process flags: 2 threads == 1 thread (q4_0, q8_0)
   }
 });
 
-t.test('Q8_0 matrices: with a -128 weight the Kernels class keeps the widening kernel; without, its choice matches the scalar reference', async (t) => {
+t.test('Q8_0 matrices, with and without -128 weights: the kernel the Kernels class picks matches the scalar reference', async (t) => {
   const memory = new KernelMemory({ maxPages: 64 });
   const k = await Kernels.create({ memory, threads: 2 });
   t.teardown(async () => { await k.close(); });

@@ -6,7 +6,7 @@ import { f16ToNumber, f32, randomScaleF16, instances } from '../harness.js';
 const q = (blk: Uint8Array, j: number): number => (blk[2 + j]! << 24) >> 24;
 const scale = (blk: Uint8Array): number => f16ToNumber(blk[0]! | (blk[1]! << 8));
 
-/** A random block with weights from `min` (0x80 = -128 or 0x81 = -127) to 127; edges: all min, all 127, alternating. */
+/** A random block with weights from `min` (0x80 = -128) to 127; edges: all min, all 127, alternating. */
 function makeBlock(min: number): Parameters<typeof checkQuantFamily>[1]['makeBlock'] {
   return (rand, out, kind) => {
     const d = kind === 'edge' && rand() < 0.3 ? 0 : randomScaleF16(rand);
@@ -38,34 +38,12 @@ checkQuantFamily(t, {
   },
 });
 
-// The relaxed kernels (sign of the activation moved onto the weight) are exact
-// for weights in -127..127, which is what every ggml quantizer writes; the
-// Kernels class sends matrices holding a -128 to the widening kernels above.
+// The relaxed kernels (the activation split into its positive and negative
+// parts, q8_act.ts) take every weight, -128 included.
 checkQuantFamily(t, {
-  name: 'q8_0 without -128 (relaxed)', blockSize: 32, typeSize: 34, makeBlock: makeBlock(0x81), ...decode,
+  name: 'q8_0 (relaxed)', blockSize: 32, typeSize: 34, makeBlock: makeBlock(0x80), ...decode,
   exports: {
     dequantize: 'dequantizeRowQ8_0', vecDotScalar: 'vecDotQ8_0Q8_0Scalar', vecDotSimd128: 'vecDotQ8_0Q8_0Simd128',
     vecDotRelaxed: 'vecDotQ8_0Q8_0Relaxed', matVec: 'matVecQ8_0Relaxed', matMat: 'matMatQ8_0Relaxed',
   },
-});
-
-t.test('q8_0HasMinus128 finds a -128 in any weight position of any block, and only a -128', async (t) => {
-  for (const { build, ex, mem } of instances()) {
-    const nb = 7;
-    const w = mem.alloc(nb * 34);
-    const bytes = mem.u8(w, nb * 34);
-    const fill = (): void => { for (let i = 0; i < bytes.length; i++) bytes[i] = i % 34 < 2 ? 0x80 : 0x81 + (i % 255); };
-    fill();
-    t.equal(ex.q8_0HasMinus128(w, nb), 0, `${build}: none (scales of 0x80 bytes do not count)`);
-    let missed = 0;
-    for (let b = 0; b < nb; b++) {
-      for (let j = 0; j < 32; j++) {
-        fill();
-        bytes[b * 34 + 2 + j] = 0x80;
-        if (ex.q8_0HasMinus128(w, nb) !== 1) missed++;
-        if (ex.q8_0HasMinus128(w, b) !== 0) missed++; // blocks before it are clean
-      }
-    }
-    t.equal(missed, 0, `${build}: every position found`);
-  }
 });
