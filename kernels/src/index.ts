@@ -5,6 +5,7 @@ export * from './q8_0';
 export * from './q8_0x4';
 export * from './q4_0';
 export * from './q4_0x4';
+export * from './q5_0x4';
 export * from './q4_1';
 export * from './q5_0';
 export * from './q5_1';

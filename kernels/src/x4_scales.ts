@@ -1,25 +1,27 @@
-// Scale codes of the interleaved layouts (q4_0x4.ts, q8_0x4.ts).
+// Scale codes of the interleaved layouts (q4_0x4.ts, q5_0x4.ts, q8_0x4.ts).
 //
 // An f16 to f32 conversion that handles subnormals, infinities and NaN costs
 // 15 vector instructions per four scales. The repacks re-encode each f16
 // scale d as 16 bits that become d's f32 bits in three: sign, 5-bit exponent
-// e, 10-bit mantissa m, with d = (1 + m / 1024) * 2^(e - 24). Sign-extended to
+// e, 10-bit mantissa m, with d = (1 + m / 1024) * 2^(e - 25). Sign-extended to
 // 32 bits and shifted left 13, a code has the sign in bits 28..31 and e, m in
-// bits 13..27: & 0x8fffe000, + 103 << 23 gives the f32. That covers every
-// subnormal and normal half below 256, each exactly; a matrix with any other
-// scale (|d| >= 256, infinite, NaN) is not repacked (scaleFits).
+// bits 13..27: & 0x8fffe000, + 102 << 23 gives the f32. That covers every
+// subnormal and normal half below 128, each exactly (real scales are far
+// smaller); a matrix with any other scale (|d| >= 128, infinite, NaN) is not
+// repacked (scaleFits).
 //
-// Code 0 (d = 0) would decode to 2^-24, so the repacks also zero the block's
-// weights: a zero scale makes every weight of its block zero whatever the
-// quants say, and a zero term never changes a sum that starts at +0, so the
-// block adds nothing either way.
+// Code 0 (d = 0) would decode to 2^-25, which no half is (the smallest
+// subnormal, 2^-24, has e = 1), so the repacks also zero the block's weights:
+// a zero scale makes every weight of its block zero whatever the quants say,
+// and a zero term never changes a sum that starts at +0, so the block adds
+// nothing either way.
 
-const SCALE_BIAS: u32 = 103; // f32 exponent of code e = 0 (2^-24)
+const SCALE_BIAS: u32 = 102; // f32 exponent of code e = 0 (2^-25)
 
-/** Whether half h has a code (|h| < 256, which excludes infinities and NaN). */
+/** Whether half h has a code (|h| < 128, which excludes infinities and NaN). */
 // @ts-ignore: decorator
 @inline export function scaleFits(h: u32): bool {
-  return (h & 0x7fff) < 0x5c00;
+  return (h & 0x7fff) < 0x5800;
 }
 
 /** The code of half h (scaleFits): normal halves move their exponent, subnormals are normalized. */
@@ -28,8 +30,8 @@ const SCALE_BIAS: u32 = 103; // f32 exponent of code e = 0 (2^-24)
   const sign = h & 0x8000, em = h & 0x7fff;
   if (em == 0) return 0;
   if (em >= 0x400) return sign | (em + ((127 - 15 - SCALE_BIAS) << 10));
-  const k = 31 - clz(em); // em * 2^-24 = (em / 2^k) * 2^(k - 24)
-  return sign | (k << 10) | ((em << (10 - k)) & 0x3ff);
+  const k = 31 - clz(em); // em * 2^-24 = (em / 2^k) * 2^(k - 24), so e = k + 1
+  return sign | ((k + 1) << 10) | ((em << (10 - k)) & 0x3ff);
 }
 
 /** Four codes at p as f32x4 (mask and bias: SCALE_MASK, SCALE_BIAS_BITS, read into locals). */

@@ -53,7 +53,7 @@ export interface KernelExports extends ForwardOpExports {
   matVecQ8_0Relaxed: MatVecFn;
   matMatQ8_0Relaxed: MatMatFn;
   // Q8_0 rows interleaved in fours (q8_0x4.ts): row ranges are multiples of 4.
-  /** 1 if every scale of the nb blocks at w is below 256 in magnitude. */
+  /** 1 if every scale of the nb blocks at w is below 128 in magnitude. */
   q8_0x4Fits(w: number, nb: number): number;
   /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
   repackQ8_0x4(r0: number, r1: number, src: number, dst: number, n: number): void;
@@ -68,7 +68,7 @@ export interface KernelExports extends ForwardOpExports {
   matVecQ4_0: MatVecFn;
   matMatQ4_0: MatMatFn;
   // Q4_0 rows interleaved in fours (q4_0x4.ts): row ranges are multiples of 4.
-  /** 1 if every one of nb blocks at w has a scale the interleaved layout takes (|d| < 256). */
+  /** 1 if every one of nb blocks at w has a scale the interleaved layout takes (|d| < 128). */
   q4_0x4Fits(w: number, nb: number): number;
   /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
   repackQ4_0x4(r0: number, r1: number, src: number, dst: number, n: number): void;
@@ -90,6 +90,13 @@ export interface KernelExports extends ForwardOpExports {
   vecDotQ5_0Q8_0Relaxed: VecDotFn;
   matVecQ5_0: MatVecFn;
   matMatQ5_0: MatMatFn;
+  // Q5_0 rows interleaved in fours (q5_0x4.ts): row ranges are multiples of 4.
+  /** 1 if every one of nb blocks at w has a scale the interleaved layout takes (|d| < 128). */
+  q5_0x4Fits(w: number, nb: number): number;
+  /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
+  repackQ5_0x4(r0: number, r1: number, src: number, dst: number, n: number): void;
+  matVecQ5_0x4: MatVecFn;
+  matMatQ5_0x4: MatMatFn;
 
   // Q5_1 (q5_1.ts), Q8_1 activations
   dequantizeRowQ5_1: DequantizeFn;

@@ -81,6 +81,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_0, dequantize: 'dequantizeRowQ5_0',
     vecDotScalar: 'vecDotQ5_0Q8_0Scalar', vecDotSimd128: 'vecDotQ5_0Q8_0Simd128', vecDotRelaxed: 'vecDotQ5_0Q8_0Relaxed',
     matVec: 'matVecQ5_0', matMat: 'matMatQ5_0', rowAlign: 16,
+    interleaved: { fits: 'q5_0x4Fits', repack: 'repackQ5_0x4', matVec: 'matVecQ5_0x4', matMat: 'matMatQ5_0x4' },
   }),
   entry('q5_1', {
     activation: ACT_Q8_1, dequantize: 'dequantizeRowQ5_1',

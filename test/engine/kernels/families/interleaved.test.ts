@@ -1,16 +1,16 @@
-// Rows interleaved in fours (kernels/src/q4_0x4.ts, q8_0x4.ts): a repacked
+// Rows interleaved in fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts): a repacked
 // matrix through matVec*x4 / matMat*x4 must give, bit for bit, the scalar
 // reference's dot on the original rows (vecDot*Scalar, itself checked against
-// plain JS in q4_0.test.ts and q8_0.test.ts), in every build, on scales of
+// plain JS in q4_0.test.ts, q5_0.test.ts and q8_0.test.ts), in every build, on scales of
 // every kind the layout takes (zero with any quants, subnormal, negative, up
-// to the largest half below 256); and *x4Fits must find what the layout
+// to the largest half below 128); and *x4Fits must find what the layout
 // cannot hold.
 import t from 'tap';
 import type { KernelExports } from '../../../../src/engine/kernels/abi.js';
 import { instances, rng, randomActivations, randomScaleF16, bits, numberToF16 } from '../harness.js';
 
 interface InterleavedSpec {
-  name: 'q4_0x4' | 'q8_0x4';
+  name: 'q4_0x4' | 'q5_0x4' | 'q8_0x4';
   typeSize: number;
   /** Fills one block's quants (after its 2-byte scale); edge picks extremes. */
   quants(rand: () => number, blk: Uint8Array, edge: boolean): void;
@@ -34,15 +34,15 @@ const actStride = Math.ceil(insts[0]!.ex.actQ8RowBytes(maxN) / 64) * 64;
 const aPtr = mem.alloc(actStride * nTok);
 const outPtr = mem.alloc(maxRows * nTok * 4);
 
-/** A scale the layouts must take: any half of magnitude below 256, zero and subnormals included. */
+/** A scale the layouts must take: any half of magnitude below 128, zero and subnormals included. */
 function scale(rand: () => number, edge: boolean): number {
   if (!edge) return randomScaleF16(rand);
   const pick = Math.floor(rand() * 5);
   if (pick === 0) return rand() < 0.5 ? 0 : 0x8000;                // +-0, with any quants
-  if (pick === 1) return 1 + Math.floor(rand() * 1023);             // subnormal
-  if (pick === 2) return 0x5bff | (rand() < 0.5 ? 0x8000 : 0);      // +-255.875, the largest
+  if (pick === 1) return rand() < 0.25 ? 1 : 1 + Math.floor(rand() * 1023); // subnormal, 2^-24 the smallest
+  if (pick === 2) return 0x57ff | (rand() < 0.5 ? 0x8000 : 0);      // +-127.9375, the largest
   if (pick === 3) return 0x0400 | (rand() < 0.5 ? 0x8000 : 0);      // +-2^-14, the smallest normal
-  return numberToF16(-(2 ** (rand() * 8)));
+  return numberToF16(-(2 ** (rand() * 6.9)));
 }
 
 function fillMatrix(spec: InterleavedSpec, rand: () => number, blocks: number, edge: boolean): void {
@@ -104,12 +104,12 @@ function checkInterleaved(spec: InterleavedSpec): void {
 
   t.test(`${spec.name}: what the layout cannot hold is found`, async (t) => {
     const rows = 8, nb = 5, blocks = rows * nb;
-    const bad = ([['256', 0x5c00], ['-1024', 0xe400], ['infinity', 0x7c00], ['NaN', 0x7e00]] as const)
+    const bad = ([['128', 0x5800], ['-1024', 0xe400], ['infinity', 0x7c00], ['NaN', 0x7e00]] as const)
       .map(([what, d]): [string, (w: Uint8Array, at: number) => void] => [`scale ${what}`, (w, at) => { w[at] = d & 255; w[at + 1] = d >> 8; }]);
     for (const [what, spoil] of bad) {
       fillMatrix(spec, rand, blocks, false);
       const w = mem.u8(wPtr, blocks * spec.typeSize);
-      for (let i = 0; i < blocks; i++) w[i * spec.typeSize + 1]! &= 0x57; // every scale below 256
+      for (let i = 0; i < blocks; i++) w[i * spec.typeSize + 1]! &= 0x57; // every scale below 128
       for (const inst of insts) t.equal(fn(inst.ex, e.fits)(wPtr, blocks), 1, `${inst.build}: fits before`);
       spoil(w, Math.floor(rand() * blocks) * spec.typeSize);
       for (const inst of insts) t.equal(fn(inst.ex, e.fits)(wPtr, blocks), 0, `${inst.build}: ${what} found`);
@@ -124,6 +124,15 @@ checkInterleaved({
     for (let j = 0; j < 16; j++) blk[2 + j] = mode === 0 ? 0 : mode === 1 ? 0xff : mode === 2 ? 0x88 : Math.floor(rand() * 256);
   },
   exports: { fits: 'q4_0x4Fits', repack: 'repackQ4_0x4', matVec: 'matVecQ4_0x4', matMat: 'matMatQ4_0x4', scalar: 'vecDotQ4_0Q8_0Scalar' },
+});
+
+checkInterleaved({
+  name: 'q5_0x4', typeSize: 22,
+  quants(rand, blk, edge) {
+    const mode = edge ? Math.floor(rand() * 4) : 3; // all 0, all 31, all 16, random
+    for (let j = 0; j < 20; j++) blk[2 + j] = mode === 0 ? 0 : mode === 1 ? 0xff : mode === 2 ? (j < 4 ? 0xff : 0) : Math.floor(rand() * 256);
+  },
+  exports: { fits: 'q5_0x4Fits', repack: 'repackQ5_0x4', matVec: 'matVecQ5_0x4', matMat: 'matMatQ5_0x4', scalar: 'vecDotQ5_0Q8_0Scalar' },
 });
 
 checkInterleaved({

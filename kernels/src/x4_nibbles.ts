@@ -1,0 +1,287 @@
+// The kernels of the interleaved 32-weight nibble layouts: Q4_0 (q4_0x4.ts,
+// groups of 72 bytes) and Q5_0 (q5_0x4.ts, 88 bytes). Both hold, per group of
+// four rows and one block, the rows' scale codes at +0 (x4_scales.ts) and four
+// 16-byte chunks of nibbles, chunk s holding qs[4s .. 4s + 3] of rows 0..3;
+// Q5_0 also holds 16 high-bit bytes at +8, byte 4r + k with bit c = the fifth
+// bit of row r's weight 4c + k, and its chunks follow them at +24. The `five`
+// argument picks the layout; it is a constant at every call, so each build
+// compiles one straight path per layout.
+//
+// Chunk c (0..7) of a group is weights 4c .. 4c + 3 of each row: the low
+// nibbles of qs chunk c for c < 4, the high nibbles of chunk c - 4 after. Its
+// quants q (0..15, or 0..31 with the fifth bit) are the relaxed dot's 7-bit
+// operand; the caller takes off 8 * sum(a) (16 * sum(a) for Q5_0). The
+// widening path (SIMD128 build) offsets q first.
+//
+// Results are bit-identical to the family's scalar reference on the original
+// rows: exact integer block sums, the family's float product per block
+// ((isum * d) * da for Q4_0, (d * da) * isum for Q5_0), each row's blocks
+// added into four partial sums by block index mod 4, then (l0 + l1) + (l2 + l3).
+
+import { touchFrom, touchAhead, keepAlive } from './common';
+import { decodeScales, SCALE_MASK, SCALE_BIAS_BITS } from './x4_scales';
+
+let NIBBLE_MASK: v128 = i8x16.splat(0x0f);
+let FIFTH_BIT: v128 = i8x16.splat(0x10);
+let EIGHT: v128 = i8x16.splat(8);
+let SIXTEEN: v128 = i8x16.splat(16);
+
+/** Bytes of one group. */
+// @ts-ignore: decorator
+@inline function groupBytes(five: bool): usize {
+  return five ? 88 : 72;
+}
+
+/** Offset of a group's first nibble chunk. */
+// @ts-ignore: decorator
+@inline function chunksAt(five: bool): usize {
+  return five ? 24 : 8;
+}
+
+/** Bytes of one row of n weights (Q4_0: 18 per block, Q5_0: 22). */
+// @ts-ignore: decorator
+@inline function rowBytesOf(n: i32, five: bool): usize {
+  return <usize>(n >> 5) * (five ? 22 : 18);
+}
+
+/** Chunk c of a group from its qs chunk v (chunk c & 3) and high-bit bytes hb: raw quants for the relaxed dot, offset ones for the widening path. */
+// @ts-ignore: decorator
+@inline function chunkWeights(v: v128, hb: v128, c: i32, five: bool, m: v128, bit: v128, off: v128): v128 {
+  let q = c < 4 ? v128.and(v, m) : v128.and(i16x8.shr_u(v, 4), m);
+  if (five) {
+    // Bit c of each byte to bit 4; 16-bit shifts, since a byte's bit 4 only ever comes from that byte.
+    const h = c < 4 ? i16x8.shl(hb, 4 - c) : c == 4 ? hb : i16x8.shr_u(hb, c - 4);
+    q = v128.or(q, v128.and(h, bit));
+  }
+  return ASC_FEATURE_RELAXED_SIMD ? q : i8x16.sub(q, off);
+}
+
+/**
+ * Exact [isum row 0 .. isum row 3] of one group against the block's 32
+ * activations at a, from its eight chunks. Relaxed: sum(q * a). Widening: i16
+ * lanes add eight products of at most 16 * 127 each, then pairs widen and
+ * rows gather.
+ */
+// @ts-ignore: decorator
+@inline function groupSums(
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, a: usize,
+): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // Two chains of four: each dot-add waits for the one before it (about 5
+    // cycles on x64), so one chain of eight would leave the multipliers idle.
+    const zero = i32x4.splat(0);
+    let lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a), w0, zero);
+    let hi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 16), w4, zero);
+    lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 4), w1, lo);
+    hi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 20), w5, hi);
+    lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 8), w2, lo);
+    hi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 24), w6, hi);
+    lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 12), w3, lo);
+    hi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 28), w7, hi);
+    return i32x4.add(lo, hi);
+  }
+  let a4 = v128.load32_splat(a);
+  let lo = i16x8.extmul_low_i8x16_s(w0, a4), hi = i16x8.extmul_high_i8x16_s(w0, a4);
+  a4 = v128.load32_splat(a, 4);
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w1, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w1, a4));
+  a4 = v128.load32_splat(a, 8);
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w2, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w2, a4));
+  a4 = v128.load32_splat(a, 12);
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w3, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w3, a4));
+  a4 = v128.load32_splat(a, 16);
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w4, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w4, a4));
+  a4 = v128.load32_splat(a, 20);
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w5, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w5, a4));
+  a4 = v128.load32_splat(a, 24);
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w6, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w6, a4));
+  a4 = v128.load32_splat(a, 28);
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w7, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w7, a4));
+  const l = i32x4.extadd_pairwise_i16x8_s(lo), h = i32x4.extadd_pairwise_i16x8_s(hi);
+  return i32x4.add(v128.shuffle<u32>(l, h, 0, 2, 4, 6), v128.shuffle<u32>(l, h, 1, 3, 5, 7));
+}
+
+/** Four rows' value of block b for one activation row y, in the family's float order. */
+// @ts-ignore: decorator
+@inline function groupValue(
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128,
+  dw: v128, y: usize, b: i32, n: i32, nb: i32, five: bool,
+): v128 {
+  let isum = groupSums(w0, w1, w2, w3, w4, w5, w6, w7, y + (<usize>b << 5));
+  const dy = y + <usize>n + (<usize>b << 2);
+  if (ASC_FEATURE_RELAXED_SIMD) isum = i32x4.sub(isum, i32x4.shl(v128.load32_splat(dy + (<usize>nb << 2)), five ? 4 : 3));
+  const da = v128.load32_splat(dy);
+  if (five) return f32x4.mul(f32x4.mul(dw, da), f32x4.convert_i32x4_s(isum));
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), da);
+}
+
+/** One group's value (quadDot's term for block b), unpacking its chunks itself. */
+// @ts-ignore: decorator
+@inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, five: bool, m: v128, bit: v128, off: v128, sm: v128, sb: v128): v128 {
+  const g = x + <usize>b * groupBytes(five);
+  const q = g + chunksAt(five);
+  const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+  const hb = five ? v128.load(g, 8) : m;
+  return groupValue(
+    chunkWeights(v0, hb, 0, five, m, bit, off), chunkWeights(v1, hb, 1, five, m, bit, off),
+    chunkWeights(v2, hb, 2, five, m, bit, off), chunkWeights(v3, hb, 3, five, m, bit, off),
+    chunkWeights(v0, hb, 4, five, m, bit, off), chunkWeights(v1, hb, 5, five, m, bit, off),
+    chunkWeights(v2, hb, 6, five, m, bit, off), chunkWeights(v3, hb, 7, five, m, bit, off),
+    decodeScales(g, sm, sb), y, b, n, nb, five,
+  );
+}
+
+/** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */
+// @ts-ignore: decorator
+@inline function quadDot(n: i32, x: usize, y: usize, five: bool, m: v128, bit: v128, off: v128, sm: v128, sb: v128): v128 {
+  const nb = n >> 5;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, five, m, bit, off, sm, sb));
+    acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, five, m, bit, off, sm, sb));
+    acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, five, m, bit, off, sm, sb));
+    acc3 = f32x4.add(acc3, groupTerm(x, y, b + 3, n, nb, five, m, bit, off, sm, sb));
+  }
+  // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
+  if (b < nb) acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, five, m, bit, off, sm, sb));
+  if (b + 1 < nb) acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, five, m, bit, off, sm, sb));
+  if (b + 2 < nb) acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, five, m, bit, off, sm, sb));
+  return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+}
+
+/** Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved matrix: out[r] = dot(row r, y). */
+// @ts-ignore: decorator
+@inline export function matVecX4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize, five: bool): void {
+  const rowBytes = rowBytesOf(n, five);
+  const m = NIBBLE_MASK, bit = FIFTH_BIT, off = five ? SIXTEEN : EIGHT, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    sink = touchAhead(sink, x);
+    v128.store(out + (<usize>r << 2), quadDot(n, x, y, five, m, bit, off, sm, sb));
+  }
+  keepAlive(sink, out, n);
+}
+
+/**
+ * Matrix x matrix (prefill) over an interleaved matrix: out[t * outStride +
+ * r] = dot(row r, activation row t). Four tokens share each group's unpacked
+ * chunks and converted scales.
+ */
+// @ts-ignore: decorator
+@inline export function matMatX4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32, five: bool): void {
+  const rowBytes = rowBytesOf(n, five);
+  const oStride = <usize>outStride << 2;
+  const m = NIBBLE_MASK, bit = FIFTH_BIT, off = five ? SIXTEEN : EIGHT, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    let t = 0;
+    for (; t + 4 <= nTok; t += 4) {
+      const o = out + <usize>t * oStride + (<usize>r << 2);
+      if (five) quadDot4Q5(n, x, y + <usize>t * <usize>yStride, <usize>yStride, o, oStride);
+      else quadDot4Q4(n, x, y + <usize>t * <usize>yStride, <usize>yStride, o, oStride);
+    }
+    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, five, m, bit, off, sm, sb));
+  }
+}
+
+function quadDot4Q4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDot4(n, x, y, yStride, o, oStride, false);
+}
+
+function quadDot4Q5(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDot4(n, x, y, yStride, o, oStride, true);
+}
+
+/**
+ * quadDot for four activation rows yStride apart, stored oStride apart; same
+ * sums, same order. Sixteen partial sums do not fit the registers; four
+ * blocks per pass, each with its own partial sums written out, keep V8 from
+ * reloading all of them at every block (1.17x over a branch on b % 4).
+ */
+// @ts-ignore: decorator
+@inline function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize, five: bool): void {
+  const nb = n >> 5;
+  const m = NIBBLE_MASK, bit = FIFTH_BIT, off = five ? SIXTEEN : EIGHT, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  const gb = groupBytes(five), at = chunksAt(five);
+  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
+  let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0), a23 = f32x4.splat(0);
+  let a30 = f32x4.splat(0), a31 = f32x4.splat(0), a32 = f32x4.splat(0), a33 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    let g = x + <usize>b * gb, q = g + at;
+    let v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+    let hb = five ? v128.load(g, 8) : m;
+    let w0 = chunkWeights(v0, hb, 0, five, m, bit, off), w1 = chunkWeights(v1, hb, 1, five, m, bit, off);
+    let w2 = chunkWeights(v2, hb, 2, five, m, bit, off), w3 = chunkWeights(v3, hb, 3, five, m, bit, off);
+    let w4 = chunkWeights(v0, hb, 4, five, m, bit, off), w5 = chunkWeights(v1, hb, 5, five, m, bit, off);
+    let w6 = chunkWeights(v2, hb, 6, five, m, bit, off), w7 = chunkWeights(v3, hb, 7, five, m, bit, off);
+    let dw = decodeScales(g, sm, sb);
+    a00 = f32x4.add(a00, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b, n, nb, five));
+    a10 = f32x4.add(a10, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b, n, nb, five));
+    a20 = f32x4.add(a20, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b, n, nb, five));
+    a30 = f32x4.add(a30, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b, n, nb, five));
+    g += gb; q += gb;
+    v0 = v128.load(q); v1 = v128.load(q, 16); v2 = v128.load(q, 32); v3 = v128.load(q, 48);
+    hb = five ? v128.load(g, 8) : m;
+    w0 = chunkWeights(v0, hb, 0, five, m, bit, off); w1 = chunkWeights(v1, hb, 1, five, m, bit, off);
+    w2 = chunkWeights(v2, hb, 2, five, m, bit, off); w3 = chunkWeights(v3, hb, 3, five, m, bit, off);
+    w4 = chunkWeights(v0, hb, 4, five, m, bit, off); w5 = chunkWeights(v1, hb, 5, five, m, bit, off);
+    w6 = chunkWeights(v2, hb, 6, five, m, bit, off); w7 = chunkWeights(v3, hb, 7, five, m, bit, off);
+    dw = decodeScales(g, sm, sb);
+    a01 = f32x4.add(a01, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 1, n, nb, five));
+    a11 = f32x4.add(a11, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 1, n, nb, five));
+    a21 = f32x4.add(a21, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 1, n, nb, five));
+    a31 = f32x4.add(a31, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 1, n, nb, five));
+    g += gb; q += gb;
+    v0 = v128.load(q); v1 = v128.load(q, 16); v2 = v128.load(q, 32); v3 = v128.load(q, 48);
+    hb = five ? v128.load(g, 8) : m;
+    w0 = chunkWeights(v0, hb, 0, five, m, bit, off); w1 = chunkWeights(v1, hb, 1, five, m, bit, off);
+    w2 = chunkWeights(v2, hb, 2, five, m, bit, off); w3 = chunkWeights(v3, hb, 3, five, m, bit, off);
+    w4 = chunkWeights(v0, hb, 4, five, m, bit, off); w5 = chunkWeights(v1, hb, 5, five, m, bit, off);
+    w6 = chunkWeights(v2, hb, 6, five, m, bit, off); w7 = chunkWeights(v3, hb, 7, five, m, bit, off);
+    dw = decodeScales(g, sm, sb);
+    a02 = f32x4.add(a02, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 2, n, nb, five));
+    a12 = f32x4.add(a12, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 2, n, nb, five));
+    a22 = f32x4.add(a22, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 2, n, nb, five));
+    a32 = f32x4.add(a32, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 2, n, nb, five));
+    g += gb; q += gb;
+    v0 = v128.load(q); v1 = v128.load(q, 16); v2 = v128.load(q, 32); v3 = v128.load(q, 48);
+    hb = five ? v128.load(g, 8) : m;
+    w0 = chunkWeights(v0, hb, 0, five, m, bit, off); w1 = chunkWeights(v1, hb, 1, five, m, bit, off);
+    w2 = chunkWeights(v2, hb, 2, five, m, bit, off); w3 = chunkWeights(v3, hb, 3, five, m, bit, off);
+    w4 = chunkWeights(v0, hb, 4, five, m, bit, off); w5 = chunkWeights(v1, hb, 5, five, m, bit, off);
+    w6 = chunkWeights(v2, hb, 6, five, m, bit, off); w7 = chunkWeights(v3, hb, 7, five, m, bit, off);
+    dw = decodeScales(g, sm, sb);
+    a03 = f32x4.add(a03, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b + 3, n, nb, five));
+    a13 = f32x4.add(a13, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 3, n, nb, five));
+    a23 = f32x4.add(a23, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 3, n, nb, five));
+    a33 = f32x4.add(a33, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 3, n, nb, five));
+  }
+  // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
+  for (; b < nb; b++) {
+    const g = x + <usize>b * gb, q = g + at;
+    const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+    const hb = five ? v128.load(g, 8) : m;
+    const w0 = chunkWeights(v0, hb, 0, five, m, bit, off), w1 = chunkWeights(v1, hb, 1, five, m, bit, off);
+    const w2 = chunkWeights(v2, hb, 2, five, m, bit, off), w3 = chunkWeights(v3, hb, 3, five, m, bit, off);
+    const w4 = chunkWeights(v0, hb, 4, five, m, bit, off), w5 = chunkWeights(v1, hb, 5, five, m, bit, off);
+    const w6 = chunkWeights(v2, hb, 6, five, m, bit, off), w7 = chunkWeights(v3, hb, 7, five, m, bit, off);
+    const dw = decodeScales(g, sm, sb);
+    const t0 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b, n, nb, five);
+    const t1 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b, n, nb, five);
+    const t2 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b, n, nb, five);
+    const t3 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b, n, nb, five);
+    const lane = b & 3;
+    if (lane == 0) { a00 = f32x4.add(a00, t0); a10 = f32x4.add(a10, t1); a20 = f32x4.add(a20, t2); a30 = f32x4.add(a30, t3); }
+    else if (lane == 1) { a01 = f32x4.add(a01, t0); a11 = f32x4.add(a11, t1); a21 = f32x4.add(a21, t2); a31 = f32x4.add(a31, t3); }
+    else { a02 = f32x4.add(a02, t0); a12 = f32x4.add(a12, t1); a22 = f32x4.add(a22, t2); a32 = f32x4.add(a32, t3); }
+  }
+  v128.store(o, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
+  v128.store(o + oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
+  v128.store(o + 2 * oStride, f32x4.add(f32x4.add(a20, a21), f32x4.add(a22, a23)));
+  v128.store(o + 3 * oStride, f32x4.add(f32x4.add(a30, a31), f32x4.add(a32, a33)));
+}
