@@ -19,13 +19,16 @@
 // pos and neg (each 0..127, a valid 7-bit relaxed-dot operand; qs = pos -
 // neg) let signed 8-bit weights (Q8_0) use the relaxed dot as they are:
 // sum(w * a) = sum(w * pos) - sum(w * neg) (q8_0.ts, q8_0x4.ts).
-// Total: actQ8RowBytes(n) = 3n + 12 * nb bytes.
+//   y + 3n + 12nb off8[nb]  i32: -8 * sum, where the interleaved Q4_0
+//   y + 3n + 16nb off16[nb] i32: -16 * sum, and Q5_0 kernels start their dot
+//                           chains (x4_nibbles.ts)
+// Total: actQ8RowBytes(n) = 3n + 20 * nb bytes.
 
 import { f16ToF32, f32ToF16, roundAway, roundAwayI32x4 } from './common';
 
 /** Bytes of one Q8 activation row of n values. */
 export function actQ8RowBytes(n: i32): i32 {
-  return 3 * n + 12 * (n >> 5);
+  return 3 * n + 20 * (n >> 5);
 }
 
 // @ts-ignore: decorator
@@ -41,6 +44,7 @@ function quantizeRowQ8Scalar(x: usize, y: usize, n: i32, withS: bool): void {
   const sPtr = sumPtr + 4 * <usize>nb;
   const posPtr = sPtr + 4 * <usize>nb;
   const negPtr = posPtr + <usize>n;
+  const offPtr = negPtr + <usize>n;
   for (let b = 0; b < nb; b++) {
     const xb = x + (<usize>b << 7);
     let amax: f32 = 0;
@@ -61,6 +65,8 @@ function quantizeRowQ8Scalar(x: usize, y: usize, n: i32, withS: bool): void {
     }
     store<f32>(dPtr + (<usize>b << 2), roundTripF16(d));
     store<i32>(sumPtr + (<usize>b << 2), sum);
+    store<i32>(offPtr + (<usize>b << 2), -8 * sum);
+    store<i32>(offPtr + (<usize>(nb + b) << 2), -16 * sum);
     if (withS) store<f32>(sPtr + (<usize>b << 2), roundTripF16(<f32>sum * d));
   }
 }
@@ -72,6 +78,7 @@ function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
   const sPtr = sumPtr + 4 * <usize>nb;
   const posPtr = sPtr + 4 * <usize>nb;
   const negPtr = posPtr + <usize>n;
+  const offPtr = negPtr + <usize>n;
   const zero = i8x16.splat(0);
   for (let b = 0; b < nb; b++) {
     const xb = x + (<usize>b << 7);
@@ -106,6 +113,8 @@ function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
     const sum = i32x4.extract_lane(sums, 0) + i32x4.extract_lane(sums, 1) + i32x4.extract_lane(sums, 2) + i32x4.extract_lane(sums, 3);
     store<f32>(dPtr + (<usize>b << 2), roundTripF16(d));
     store<i32>(sumPtr + (<usize>b << 2), sum);
+    store<i32>(offPtr + (<usize>b << 2), -8 * sum);
+    store<i32>(offPtr + (<usize>(nb + b) << 2), -16 * sum);
     if (withS) store<f32>(sPtr + (<usize>b << 2), roundTripF16(<f32>sum * d));
   }
 }

@@ -10,8 +10,9 @@
 // Chunk c (0..7) of a group is weights 4c .. 4c + 3 of each row: the low
 // nibbles of qs chunk c for c < 4, the high nibbles of chunk c - 4 after. Its
 // quants q (0..15, or 0..31 with the fifth bit) are the relaxed dot's 7-bit
-// operand; the caller takes off 8 * sum(a) (16 * sum(a) for Q5_0). The
-// widening path (SIMD128 build) offsets q first.
+// operand; the dot chains start from -8 * sum(a) (-16 * sum(a) for Q5_0, both
+// in the activation row, q8_act.ts) to offset them. The widening path
+// (SIMD128 build) offsets q first.
 //
 // Results are bit-identical to the family's scalar reference on the original
 // rows: exact integer block sums, the family's float product per block
@@ -58,19 +59,20 @@ let SIXTEEN: v128 = i8x16.splat(16);
 
 /**
  * Exact [isum row 0 .. isum row 3] of one group against the block's 32
- * activations at a, from its eight chunks. Relaxed: sum(q * a). Widening: i16
+ * activations at a, from its eight chunks. Relaxed: sum(q * a) plus the i32
+ * at offset (-8 or -16 * sum(a)), which starts a chain. Widening: i16
  * lanes add eight products of at most 16 * 127 each, then pairs widen and
  * rows gather.
  */
 // @ts-ignore: decorator
 @inline function groupSums(
-  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, a: usize,
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, a: usize, offset: usize,
 ): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     // Two chains of four: each dot-add waits for the one before it (about 5
     // cycles on x64), so one chain of eight would leave the multipliers idle.
     const zero = i32x4.splat(0);
-    let lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a), w0, zero);
+    let lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a), w0, v128.load32_splat(offset));
     let hi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 16), w4, zero);
     lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 4), w1, lo);
     hi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 20), w5, hi);
@@ -106,10 +108,10 @@ let SIXTEEN: v128 = i8x16.splat(16);
   w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128,
   dw: v128, y: usize, b: i32, n: i32, nb: i32, five: bool,
 ): v128 {
-  let isum = groupSums(w0, w1, w2, w3, w4, w5, w6, w7, y + (<usize>b << 5));
-  const dy = y + <usize>n + (<usize>b << 2);
-  if (ASC_FEATURE_RELAXED_SIMD) isum = i32x4.sub(isum, i32x4.shl(v128.load32_splat(dy + (<usize>nb << 2)), five ? 4 : 3));
-  const da = v128.load32_splat(dy);
+  // The offsets of block b: off8 or off16 (q8_act.ts).
+  const offset = y + 3 * <usize>n + ((<usize>(five ? 4 : 3) * <usize>nb + <usize>b) << 2);
+  const isum = groupSums(w0, w1, w2, w3, w4, w5, w6, w7, y + (<usize>b << 5), offset);
+  const da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
   if (five) return f32x4.mul(f32x4.mul(dw, da), f32x4.convert_i32x4_s(isum));
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), da);
 }

@@ -128,6 +128,8 @@ export function writeQ8Row(mem: KernelMemory, ptr: number, row: Q8Row): void {
   mem.f32(ptr + n + 8 * nb, nb).set(row.s);
   mem.u8(ptr + n + 12 * nb, n).set(Array.from(row.qs, (q) => Math.max(q, 0)));
   mem.u8(ptr + 2 * n + 12 * nb, n).set(Array.from(row.qs, (q) => Math.max(-q, 0)));
+  mem.i32(ptr + 3 * n + 12 * nb, nb).set(Array.from(row.sum, (s) => -8 * s));
+  mem.i32(ptr + 3 * n + 16 * nb, nb).set(Array.from(row.sum, (s) => -16 * s));
 }
 
 /** Reads a Q8 row back from nibble's activation layout. */

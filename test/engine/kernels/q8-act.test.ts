@@ -50,6 +50,8 @@ t.test('quantizeRowQ8_0 / Q8_1: scalar and SIMD128 equal the ggml reference, eve
         if (withS && got.s.some((s, i) => bits(s) !== bits(want.s[i]!))) { t.fail(`${tag}: s differ`); return; }
         const pos = mem.u8(yPtr + n + 12 * (n / 32), n), neg = mem.u8(yPtr + 2 * n + 12 * (n / 32), n);
         if (want.qs.some((q, i) => pos[i] !== Math.max(q, 0) || neg[i] !== Math.max(-q, 0))) { t.fail(`${tag}: positive or negative parts differ`); return; }
+        const off8 = mem.i32(yPtr + 3 * n + 12 * (n / 32), n / 32), off16 = mem.i32(yPtr + 3 * n + 16 * (n / 32), n / 32);
+        if (want.sum.some((s, b) => off8[b] !== -8 * s || off16[b] !== -16 * s)) { t.fail(`${tag}: offsets differ`); return; }
         checked++;
       }
     }
