@@ -107,9 +107,16 @@ function figure(samples: Tagged[], engine: Sample['engine'], node: string, big: 
     return runs.length ? median(runs) : null;
   };
   const tgBig = tg(big), tgSmall = tg(small);
-  const addedSeconds = tgBig !== null && tgSmall !== null ? 1 / tgBig - 1 / tgSmall : null;
-  return {
-    tg_big: tgBig, tg_small: tgSmall,
-    gb_s: addedSeconds !== null && addedSeconds > 0 ? (big.bytesPerToken - small.bytesPerToken) / addedSeconds / 1e9 : null,
-  };
+  return { tg_big: tgBig, tg_small: tgSmall, gb_s: addedRate(big.bytesPerToken - small.bytesPerToken, tgBig, tgSmall) };
+}
+
+/**
+ * GB/s of the bytes per token the larger model adds, over the time per token
+ * it adds; null when a figure is missing or noise made the larger model no
+ * slower.
+ */
+export function addedRate(addedBytes: number, tgBig: number | null, tgSmall: number | null): number | null {
+  if (tgBig === null || tgSmall === null) return null;
+  const addedSeconds = 1 / tgBig - 1 / tgSmall;
+  return addedSeconds > 0 ? addedBytes / addedSeconds / 1e9 : null;
 }

@@ -43,7 +43,7 @@ export interface KernelTypeTraits {
   readonly relaxedOnX64?: { readonly matVec: KernelExportName; readonly matMat: KernelExportName };
   /**
    * A layout a matrix can be rewritten into at load, rows interleaved in
-   * fours (kernels/src/q4_0x4.ts, q8_0x4.ts), and its kernels: `fits` (w, nb)
+   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts), and its kernels: `fits` (w, nb)
    * tells whether a matrix's contents allow it, `repack` (r0, r1, src, dst,
    * n) writes rows [r0, r1) of a plain copy at src into it at dst.
    */
