@@ -97,7 +97,7 @@ async function nativeRows() {
     threads,
     nodes: resolveNodes(majors),
     procs: Number(opt('--procs', '3')),
-    reps: 1,
+    reps: 3,
     log: (line) => process.stderr.write(line + '\n'),
   });
 }
