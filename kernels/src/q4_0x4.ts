@@ -26,10 +26,9 @@
 // V8 compiles the instruction correctly in both tiers (load.ts).
 
 import { matVecX4, matMatX4 } from './x4_nibbles';
-import { scaleFits, scaleCode, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, packCodes, zeroCodeLanes, transpose0, transpose1, transpose2, transpose3 } from './x4_scales';
+import { scaleFits, transpose0, transpose1, transpose2, transpose3, storeCodes, repackGroups } from './x4_scales';
 
 const QB: usize = 18;
-const GB: usize = 72;
 
 /** 1 if every one of the nb Q4_0 blocks at w has a scale with a code. */
 export function q4_0x4Fits(w: usize, nb: i32): i32 {
@@ -43,25 +42,21 @@ export function q4_0x4Fits(w: usize, nb: i32): i32 {
  * offsets; the caller checks q4_0x4Fits first.
  */
 export function repackQ4_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): void {
-  const nb = n >> 5;
-  const rowBytes = <usize>nb * QB;
-  for (let r = r0; r < r1; r += 4) {
-    const quad = <usize>r * rowBytes;
-    for (let b = 0; b < nb; b++) {
-      const p0 = src + quad + <usize>b * QB, p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
-      const c0 = scaleCode(load<u16>(p0)), c1 = scaleCode(load<u16>(p1)), c2 = scaleCode(load<u16>(p2)), c3 = scaleCode(load<u16>(p3));
-      const g = dst + quad + <usize>b * GB;
-      store<u64>(g, packCodes(c0, c1, c2, c3));
-      const q0 = v128.load(p0, 2), q1 = v128.load(p1, 2), q2 = v128.load(p2, 2), q3 = v128.load(p3, 2);
-      let s0 = transpose0(q0, q1, q2, q3), s1 = transpose1(q0, q1, q2, q3), s2 = transpose2(q0, q1, q2, q3), s3 = transpose3(q0, q1, q2, q3);
-      if (c0 == 0 || c1 == 0 || c2 == 0 || c3 == 0) {
-        const zero = zeroCodeLanes(c0, c1, c2, c3), eights = i8x16.splat(<i8>0x88);
-        s0 = v128.bitselect(eights, s0, zero); s1 = v128.bitselect(eights, s1, zero);
-        s2 = v128.bitselect(eights, s2, zero); s3 = v128.bitselect(eights, s3, zero);
-      }
-      v128.store(g, s0, 8); v128.store(g, s1, 24); v128.store(g, s2, 40); v128.store(g, s3, 56);
-    }
+  repackGroups(r0, r1, src, dst, n, QB, repackGroupQ4_0);
+}
+
+/** One group of repackQ4_0x4. */
+function repackGroupQ4_0(g: usize, p0: usize, rowBytes: usize): void {
+  const p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+  const zero = storeCodes(g, p0, rowBytes);
+  const q0 = v128.load(p0, 2), q1 = v128.load(p1, 2), q2 = v128.load(p2, 2), q3 = v128.load(p3, 2);
+  let s0 = transpose0(q0, q1, q2, q3), s1 = transpose1(q0, q1, q2, q3), s2 = transpose2(q0, q1, q2, q3), s3 = transpose3(q0, q1, q2, q3);
+  if (v128.any_true(zero)) {
+    const eights = i8x16.splat(<i8>0x88);
+    s0 = v128.bitselect(eights, s0, zero); s1 = v128.bitselect(eights, s1, zero);
+    s2 = v128.bitselect(eights, s2, zero); s3 = v128.bitselect(eights, s3, zero);
   }
+  v128.store(g, s0, 8); v128.store(g, s1, 24); v128.store(g, s2, 40); v128.store(g, s3, 56);
 }
 
 /** Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved Q4_0 matrix: out[r] = dot(row r, y). */

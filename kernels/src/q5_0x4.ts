@@ -13,10 +13,9 @@
 // A matrix with a scale the codes cannot hold keeps the plain layout.
 
 import { matVecX4, matMatX4 } from './x4_nibbles';
-import { scaleFits, scaleCode, packCodes, zeroCodeLanes, transpose0, transpose1, transpose2, transpose3 } from './x4_scales';
+import { scaleFits, transpose0, transpose1, transpose2, transpose3, storeCodes, repackGroups } from './x4_scales';
 
 const QB: usize = 22;
-const GB: usize = 88;
 
 /** 1 if every one of the nb Q5_0 blocks at w has a scale with a code. */
 export function q5_0x4Fits(w: usize, nb: i32): i32 {
@@ -45,31 +44,26 @@ export function q5_0x4Fits(w: usize, nb: i32): i32 {
  * offsets; the caller checks q5_0x4Fits first.
  */
 export function repackQ5_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): void {
-  const nb = n >> 5;
-  const rowBytes = <usize>nb * QB;
-  for (let r = r0; r < r1; r += 4) {
-    const quad = <usize>r * rowBytes;
-    for (let b = 0; b < nb; b++) {
-      const p0 = src + quad + <usize>b * QB, p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
-      const c0 = scaleCode(load<u16>(p0)), c1 = scaleCode(load<u16>(p1)), c2 = scaleCode(load<u16>(p2)), c3 = scaleCode(load<u16>(p3));
-      const g = dst + quad + <usize>b * GB;
-      store<u64>(g, packCodes(c0, c1, c2, c3));
-      let hb = i32x4.splat(0);
-      hb = i32x4.replace_lane(hb, 0, highBitBytes(load<u32>(p0, 2)));
-      hb = i32x4.replace_lane(hb, 1, highBitBytes(load<u32>(p1, 2)));
-      hb = i32x4.replace_lane(hb, 2, highBitBytes(load<u32>(p2, 2)));
-      hb = i32x4.replace_lane(hb, 3, highBitBytes(load<u32>(p3, 2)));
-      const q0 = v128.load(p0, 6), q1 = v128.load(p1, 6), q2 = v128.load(p2, 6), q3 = v128.load(p3, 6);
-      let s0 = transpose0(q0, q1, q2, q3), s1 = transpose1(q0, q1, q2, q3), s2 = transpose2(q0, q1, q2, q3), s3 = transpose3(q0, q1, q2, q3);
-      if (c0 == 0 || c1 == 0 || c2 == 0 || c3 == 0) {
-        const zero = zeroCodeLanes(c0, c1, c2, c3);
-        hb = v128.or(hb, zero);
-        s0 = v128.andnot(s0, zero); s1 = v128.andnot(s1, zero); s2 = v128.andnot(s2, zero); s3 = v128.andnot(s3, zero);
-      }
-      v128.store(g, hb, 8);
-      v128.store(g, s0, 24); v128.store(g, s1, 40); v128.store(g, s2, 56); v128.store(g, s3, 72);
-    }
+  repackGroups(r0, r1, src, dst, n, QB, repackGroupQ5_0);
+}
+
+/** One group of repackQ5_0x4. */
+function repackGroupQ5_0(g: usize, p0: usize, rowBytes: usize): void {
+  const p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+  const zero = storeCodes(g, p0, rowBytes);
+  let hb = i32x4.splat(0);
+  hb = i32x4.replace_lane(hb, 0, highBitBytes(load<u32>(p0, 2)));
+  hb = i32x4.replace_lane(hb, 1, highBitBytes(load<u32>(p1, 2)));
+  hb = i32x4.replace_lane(hb, 2, highBitBytes(load<u32>(p2, 2)));
+  hb = i32x4.replace_lane(hb, 3, highBitBytes(load<u32>(p3, 2)));
+  const q0 = v128.load(p0, 6), q1 = v128.load(p1, 6), q2 = v128.load(p2, 6), q3 = v128.load(p3, 6);
+  let s0 = transpose0(q0, q1, q2, q3), s1 = transpose1(q0, q1, q2, q3), s2 = transpose2(q0, q1, q2, q3), s3 = transpose3(q0, q1, q2, q3);
+  if (v128.any_true(zero)) {
+    hb = v128.or(hb, zero);
+    s0 = v128.andnot(s0, zero); s1 = v128.andnot(s1, zero); s2 = v128.andnot(s2, zero); s3 = v128.andnot(s3, zero);
   }
+  v128.store(g, hb, 8);
+  v128.store(g, s0, 24); v128.store(g, s1, 40); v128.store(g, s2, 56); v128.store(g, s3, 72);
 }
 
 /** Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved Q5_0 matrix: out[r] = dot(row r, y). */

@@ -17,7 +17,7 @@
 // the float order q4_0x4.ts describes.
 
 import { touchFrom, touchAhead, keepAlive } from './common';
-import { scaleFits, scaleCode, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, packCodes, zeroCodeLanes, transpose0, transpose1, transpose2, transpose3 } from './x4_scales';
+import { scaleFits, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, transpose0, transpose1, transpose2, transpose3, storeCodes, repackGroups } from './x4_scales';
 
 const QB: usize = 34;
 const GB: usize = 136;
@@ -34,28 +34,24 @@ export function q8_0x4Fits(w: usize, nb: i32): i32 {
  * offsets; the caller checks q8_0x4Fits first.
  */
 export function repackQ8_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): void {
-  const nb = n >> 5;
-  const rowBytes = <usize>nb * QB;
-  for (let r = r0; r < r1; r += 4) {
-    const quad = <usize>r * rowBytes;
-    for (let b = 0; b < nb; b++) {
-      const p0 = src + quad + <usize>b * QB, p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
-      const c0 = scaleCode(load<u16>(p0)), c1 = scaleCode(load<u16>(p1)), c2 = scaleCode(load<u16>(p2)), c3 = scaleCode(load<u16>(p3));
-      const g = dst + quad + <usize>b * GB;
-      store<u64>(g, packCodes(c0, c1, c2, c3));
-      const keep = v128.not(zeroCodeLanes(c0, c1, c2, c3));
-      let q0 = v128.load(p0, 2), q1 = v128.load(p1, 2), q2 = v128.load(p2, 2), q3 = v128.load(p3, 2);
-      v128.store(g, v128.and(transpose0(q0, q1, q2, q3), keep), 8);
-      v128.store(g, v128.and(transpose1(q0, q1, q2, q3), keep), 24);
-      v128.store(g, v128.and(transpose2(q0, q1, q2, q3), keep), 40);
-      v128.store(g, v128.and(transpose3(q0, q1, q2, q3), keep), 56);
-      q0 = v128.load(p0, 18); q1 = v128.load(p1, 18); q2 = v128.load(p2, 18); q3 = v128.load(p3, 18);
-      v128.store(g, v128.and(transpose0(q0, q1, q2, q3), keep), 72);
-      v128.store(g, v128.and(transpose1(q0, q1, q2, q3), keep), 88);
-      v128.store(g, v128.and(transpose2(q0, q1, q2, q3), keep), 104);
-      v128.store(g, v128.and(transpose3(q0, q1, q2, q3), keep), 120);
-    }
-  }
+  repackGroups(r0, r1, src, dst, n, QB, repackGroupQ8_0);
+}
+
+/** One group of repackQ8_0x4. */
+function repackGroupQ8_0(g: usize, p0: usize, rowBytes: usize): void {
+  const p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+  const zero = storeCodes(g, p0, rowBytes);
+  const keep = v128.not(zero);
+  let q0 = v128.load(p0, 2), q1 = v128.load(p1, 2), q2 = v128.load(p2, 2), q3 = v128.load(p3, 2);
+  v128.store(g, v128.and(transpose0(q0, q1, q2, q3), keep), 8);
+  v128.store(g, v128.and(transpose1(q0, q1, q2, q3), keep), 24);
+  v128.store(g, v128.and(transpose2(q0, q1, q2, q3), keep), 40);
+  v128.store(g, v128.and(transpose3(q0, q1, q2, q3), keep), 56);
+  q0 = v128.load(p0, 18); q1 = v128.load(p1, 18); q2 = v128.load(p2, 18); q3 = v128.load(p3, 18);
+  v128.store(g, v128.and(transpose0(q0, q1, q2, q3), keep), 72);
+  v128.store(g, v128.and(transpose1(q0, q1, q2, q3), keep), 88);
+  v128.store(g, v128.and(transpose2(q0, q1, q2, q3), keep), 104);
+  v128.store(g, v128.and(transpose3(q0, q1, q2, q3), keep), 120);
 }
 
 /** Relaxed: acc + the dot of chunk v with the four activation parts (pos or neg) at a, broadcast. */

@@ -26,7 +26,7 @@ const SCALE_BIAS: u32 = 102; // f32 exponent of code e = 0 (2^-25)
 
 /** The code of half h (scaleFits): normal halves move their exponent, subnormals are normalized. */
 // @ts-ignore: decorator
-@inline export function scaleCode(h: u32): u32 {
+@inline function scaleCode(h: u32): u32 {
   const sign = h & 0x8000, em = h & 0x7fff;
   if (em == 0) return 0;
   if (em >= 0x400) return sign | (em + ((127 - 15 - SCALE_BIAS) << 10));
@@ -45,18 +45,49 @@ export let SCALE_BIAS_BITS: v128 = i32x4.splat(SCALE_BIAS << 23);
 
 /** Four codes packed as one u64 (lane 0 lowest), as the groups store them. */
 // @ts-ignore: decorator
-@inline export function packCodes(c0: u32, c1: u32, c2: u32, c3: u32): u64 {
+@inline function packCodes(c0: u32, c1: u32, c2: u32, c3: u32): u64 {
   return <u64>c0 | (<u64>c1 << 16) | (<u64>c2 << 32) | (<u64>c3 << 48);
 }
 
 /** Lane mask of the rows whose code is 0 (their weights are written as zero). */
 // @ts-ignore: decorator
-@inline export function zeroCodeLanes(c0: u32, c1: u32, c2: u32, c3: u32): v128 {
+@inline function zeroCodeLanes(c0: u32, c1: u32, c2: u32, c3: u32): v128 {
   let m = i32x4.splat(0);
   m = i32x4.replace_lane(m, 0, c0 == 0 ? -1 : 0);
   m = i32x4.replace_lane(m, 1, c1 == 0 ? -1 : 0);
   m = i32x4.replace_lane(m, 2, c2 == 0 ? -1 : 0);
   return i32x4.replace_lane(m, 3, c3 == 0 ? -1 : 0);
+}
+
+/**
+ * Writes at g the codes of four rows' block scales (halves at p0, p0 +
+ * rowBytes, p0 + 2 * rowBytes, p0 + 3 * rowBytes); returns the lane mask of
+ * the rows whose code is 0, whose weights the repack must write as zero.
+ */
+// @ts-ignore: decorator
+@inline export function storeCodes(g: usize, p0: usize, rowBytes: usize): v128 {
+  const c0 = scaleCode(load<u16>(p0)), c1 = scaleCode(load<u16>(p0 + rowBytes));
+  const c2 = scaleCode(load<u16>(p0 + 2 * rowBytes)), c3 = scaleCode(load<u16>(p0 + 3 * rowBytes));
+  store<u64>(g, packCodes(c0, c1, c2, c3));
+  return zeroCodeLanes(c0, c1, c2, c3);
+}
+
+/** Writes one group of an interleaved layout at g from four rows' blocks at p0, p0 + rowBytes, .. (the repacks' per-group step). */
+export type GroupRepack = (g: usize, p0: usize, rowBytes: usize) => void;
+
+/**
+ * Runs `group` for every block of rows [r0, r1) (multiples of 4) of a plain
+ * matrix at src (rows of n values, blocks of 32 values in blockBytes), its
+ * group at the same offset in dst (four blocks' bytes per group). Load time
+ * only, so one indirect call per group costs nothing that matters.
+ */
+export function repackGroups(r0: i32, r1: i32, src: usize, dst: usize, n: i32, blockBytes: usize, group: GroupRepack): void {
+  const nb = n >> 5;
+  const rowBytes = <usize>nb * blockBytes;
+  for (let r = r0; r < r1; r += 4) {
+    const quad = <usize>r * rowBytes;
+    for (let b = 0; b < nb; b++) group(dst + quad + <usize>b * 4 * blockBytes, src + quad + <usize>b * blockBytes, rowBytes);
+  }
 }
 
 /** Words 0..3 of q0..q3 transposed: out s = word s of q0, q1, q2, q3 (the chunk layout). */
