@@ -17,6 +17,7 @@ export * from './q8_k';
 export * from './q2_k';
 export * from './q3_k';
 export * from './q4_k';
+export * from './q4_kx4';
 export * from './q5_k';
 export * from './q6_k';
 export * from './norm';

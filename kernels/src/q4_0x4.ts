@@ -26,7 +26,7 @@
 // V8 compiles the instruction correctly in both tiers (load.ts).
 
 import { matVecX4, matMatX4 } from './x4_nibbles';
-import { scaleFits, transpose0, transpose1, transpose2, transpose3, storeCodes, repackGroups } from './x4_scales';
+import { scaleFits, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
 
 const QB: usize = 18;
 
@@ -42,7 +42,11 @@ export function q4_0x4Fits(w: usize, nb: i32): i32 {
  * offsets; the caller checks q4_0x4Fits first.
  */
 export function repackQ4_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): void {
-  repackGroups(r0, r1, src, dst, n, QB, repackGroupQ4_0);
+  const nb = n >> 5, rowBytes = <usize>nb * QB;
+  for (let r = r0; r < r1; r += 4) {
+    const quad = <usize>r * rowBytes;
+    for (let b = 0; b < nb; b++) repackGroupQ4_0(dst + quad + <usize>b * 4 * QB, src + quad + <usize>b * QB, rowBytes);
+  }
 }
 
 /** One group of repackQ4_0x4. */

@@ -17,7 +17,7 @@
 // the float order q4_0x4.ts describes.
 
 import { touchFrom, touchAhead, keepAlive } from './common';
-import { scaleFits, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, transpose0, transpose1, transpose2, transpose3, storeCodes, repackGroups } from './x4_scales';
+import { scaleFits, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
 
 const QB: usize = 34;
 const GB: usize = 136;
@@ -34,7 +34,11 @@ export function q8_0x4Fits(w: usize, nb: i32): i32 {
  * offsets; the caller checks q8_0x4Fits first.
  */
 export function repackQ8_0x4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): void {
-  repackGroups(r0, r1, src, dst, n, QB, repackGroupQ8_0);
+  const nb = n >> 5, rowBytes = <usize>nb * QB;
+  for (let r = r0; r < r1; r += 4) {
+    const quad = <usize>r * rowBytes;
+    for (let b = 0; b < nb; b++) repackGroupQ8_0(dst + quad + <usize>b * 4 * QB, src + quad + <usize>b * QB, rowBytes);
+  }
 }
 
 /** One group of repackQ8_0x4. */

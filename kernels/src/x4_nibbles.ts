@@ -59,20 +59,20 @@ let SIXTEEN: v128 = i8x16.splat(16);
 
 /**
  * Exact [isum row 0 .. isum row 3] of one group against the block's 32
- * activations at a, from its eight chunks. Relaxed: sum(q * a) plus the i32
- * at offset (-8 or -16 * sum(a)), which starts a chain. Widening: i16
+ * activations at a, from its eight chunks (q4_kx4.ts uses it too). Relaxed:
+ * sum(q * a) plus init's lanes, which start a chain. Widening (init unused): i16
  * lanes add eight products of at most 16 * 127 each, then pairs widen and
  * rows gather.
  */
 // @ts-ignore: decorator
-@inline function groupSums(
-  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, a: usize, offset: usize,
+@inline export function groupSums(
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, a: usize, init: v128,
 ): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     // Two chains of four: each dot-add waits for the one before it (about 5
     // cycles on x64), so one chain of eight would leave the multipliers idle.
     const zero = i32x4.splat(0);
-    let lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a), w0, v128.load32_splat(offset));
+    let lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a), w0, init);
     let hi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 16), w4, zero);
     lo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 4), w1, lo);
     hi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 20), w5, hi);
@@ -110,7 +110,7 @@ let SIXTEEN: v128 = i8x16.splat(16);
 ): v128 {
   // The offsets of block b: off8 or off16 (q8_act.ts).
   const offset = y + 3 * <usize>n + ((<usize>(five ? 4 : 3) * <usize>nb + <usize>b) << 2);
-  const isum = groupSums(w0, w1, w2, w3, w4, w5, w6, w7, y + (<usize>b << 5), offset);
+  const isum = groupSums(w0, w1, w2, w3, w4, w5, w6, w7, y + (<usize>b << 5), ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(offset) : dw);
   const da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
   if (five) return f32x4.mul(f32x4.mul(dw, da), f32x4.convert_i32x4_s(isum));
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), dw), da);

@@ -72,24 +72,6 @@ export let SCALE_BIAS_BITS: v128 = i32x4.splat(SCALE_BIAS << 23);
   return zeroCodeLanes(c0, c1, c2, c3);
 }
 
-/** Writes one group of an interleaved layout at g from four rows' blocks at p0, p0 + rowBytes, .. (the repacks' per-group step). */
-export type GroupRepack = (g: usize, p0: usize, rowBytes: usize) => void;
-
-/**
- * Runs `group` for every block of rows [r0, r1) (multiples of 4) of a plain
- * matrix at src (rows of n values, blocks of 32 values in blockBytes), its
- * group at the same offset in dst (four blocks' bytes per group). Load time
- * only, so one indirect call per group costs nothing that matters.
- */
-export function repackGroups(r0: i32, r1: i32, src: usize, dst: usize, n: i32, blockBytes: usize, group: GroupRepack): void {
-  const nb = n >> 5;
-  const rowBytes = <usize>nb * blockBytes;
-  for (let r = r0; r < r1; r += 4) {
-    const quad = <usize>r * rowBytes;
-    for (let b = 0; b < nb; b++) group(dst + quad + <usize>b * 4 * blockBytes, src + quad + <usize>b * blockBytes, rowBytes);
-  }
-}
-
 /** Words 0..3 of q0..q3 transposed: out s = word s of q0, q1, q2, q3 (the chunk layout). */
 // @ts-ignore: decorator
 @inline export function transpose0(q0: v128, q1: v128, q2: v128, q3: v128): v128 {

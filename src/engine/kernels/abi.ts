@@ -173,6 +173,13 @@ export interface KernelExports extends ForwardOpExports {
   vecDotQ4_KQ8_KRelaxed: VecDotFn;
   matVecQ4_K: MatVecFn;
   matMatQ4_K: MatMatFn;
+  // Q4_K rows interleaved in fours (kernels/src/q4_kx4.ts): row ranges are multiples of 4.
+  /** 1 if every one of nb blocks at w has a d and a dmin the interleaved layout takes (|d| < 128). */
+  q4_Kx4Fits(w: number, nb: number): number;
+  /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
+  repackQ4_Kx4(r0: number, r1: number, src: number, dst: number, n: number): void;
+  matVecQ4_Kx4: MatVecFn;
+  matMatQ4_Kx4: MatMatFn;
 
   // Q5_K (kernels/src/q5_k.ts)
   dequantizeRowQ5_K: DequantizeFn;

@@ -1,0 +1,194 @@
+// Q4_K rows interleaved by four, as q4_0x4.ts does Q4_0: lanes of every dot
+// are rows, so a sub-block's sum for four rows takes eight dot-adds and one
+// multiply by the four rows' scales, where the plain kernel spends five
+// operations per row and 32 weights.
+//
+// Rows [4q, 4q + 4) of a Q4_K matrix (row = nb blocks of 144 bytes, q4_k.ts)
+// become one run of nb groups of 576 bytes, group b at quad + 576 * b:
+//   +0               d[4]     block b's d of rows 0..3, as scale codes (x4_scales.ts)
+//   +8               dmin[4]  its dmin, as scale codes
+//   +16, +32, +48    W0..W2   word k (bytes 4k .. 4k + 3) of each row's 12
+//                             scale bytes, lane r = row r
+//   +64 + 128k + 16s chunk    k = 0..3, s = 0..7: qs[32k + 4s .. 32k + 4s + 3]
+//                             of rows 0, 1, 2, 3
+// So in chunk (k, s), lane r's low nibbles are row r's weights 4s .. 4s + 3 of
+// sub-block 2k and its high nibbles those of sub-block 2k + 1. The matrix
+// keeps its size. A zero d gets that row's scales zeroed, a zero dmin its
+// mins, so the code-0 value (2^-25) multiplies a zero sum. A matrix with a d
+// or dmin the codes cannot hold keeps the plain layout.
+//
+// Results are bit-identical to vecDotQ4_KQ8_KScalar on the original rows:
+// exact integer sums, per block (dy * d) * isum - (dy * dmin) * summs, each
+// row's blocks added into four partial sums by block index mod 4, then
+// (l0 + l1) + (l2 + l3).
+
+import { touchFrom, touchAhead, keepAlive } from './common';
+import { groupSums } from './x4_nibbles';
+import { scaleFits, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
+
+const QB: usize = 144;
+const GB: usize = 576;
+
+/** 1 if every one of the nb Q4_K blocks at w has a d and a dmin with a code. */
+export function q4_Kx4Fits(w: usize, nb: i32): i32 {
+  for (let i = 0; i < nb; i++) {
+    const p = w + <usize>i * QB;
+    if (!scaleFits(load<u16>(p)) || !scaleFits(load<u16>(p, 2))) return 0;
+  }
+  return 1;
+}
+
+/**
+ * Writes rows [r0, r1) (multiples of 4) of the plain Q4_K matrix at src
+ * (rows of n values) to dst in the interleaved layout, at the same byte
+ * offsets; the caller checks q4_Kx4Fits first.
+ */
+export function repackQ4_Kx4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): void {
+  const nb = n >> 8, rowBytes = <usize>nb * QB;
+  for (let r = r0; r < r1; r += 4) {
+    const quad = <usize>r * rowBytes;
+    for (let b = 0; b < nb; b++) repackGroupQ4_K(dst + quad + <usize>b * 4 * QB, src + quad + <usize>b * QB, rowBytes);
+  }
+}
+
+/** Word k of the four rows' scale bytes, lane r = row r. */
+// @ts-ignore: decorator
+@inline function scaleWords(p0: usize, rowBytes: usize, k: usize): v128 {
+  let v = i32x4.splat(load<u32>(p0 + 4 + 4 * k));
+  v = i32x4.replace_lane(v, 1, load<u32>(p0 + rowBytes + 4 + 4 * k));
+  v = i32x4.replace_lane(v, 2, load<u32>(p0 + 2 * rowBytes + 4 + 4 * k));
+  return i32x4.replace_lane(v, 3, load<u32>(p0 + 3 * rowBytes + 4 + 4 * k));
+}
+
+/** One group of repackQ4_Kx4. */
+function repackGroupQ4_K(g: usize, p0: usize, rowBytes: usize): void {
+  const p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+  const zd = storeCodes(g, p0, rowBytes);
+  const zm = storeCodes(g + 8, p0 + 2, rowBytes);
+  // Scales live in W0 and W2's low nibbles, mins in W1 and W2's high nibbles (q4_k.ts).
+  const w0 = v128.andnot(scaleWords(p0, rowBytes, 0), zd);
+  const w1 = v128.andnot(scaleWords(p0, rowBytes, 1), zm);
+  const w2 = v128.andnot(scaleWords(p0, rowBytes, 2), v128.or(v128.and(zd, i32x4.splat(0x0f0f0f0f)), v128.and(zm, i32x4.splat(0xf0f0f0f0))));
+  v128.store(g, w0, 16); v128.store(g, w1, 32); v128.store(g, w2, 48);
+  for (let k: usize = 0; k < 4; k++) {
+    const o = 16 + 32 * k, c = g + 64 + 128 * k;
+    let q0 = v128.load(p0 + o), q1 = v128.load(p1 + o), q2 = v128.load(p2 + o), q3 = v128.load(p3 + o);
+    v128.store(c, transpose0(q0, q1, q2, q3)); v128.store(c, transpose1(q0, q1, q2, q3), 16);
+    v128.store(c, transpose2(q0, q1, q2, q3), 32); v128.store(c, transpose3(q0, q1, q2, q3), 48);
+    q0 = v128.load(p0 + o, 16); q1 = v128.load(p1 + o, 16); q2 = v128.load(p2 + o, 16); q3 = v128.load(p3 + o, 16);
+    v128.store(c, transpose0(q0, q1, q2, q3), 64); v128.store(c, transpose1(q0, q1, q2, q3), 80);
+    v128.store(c, transpose2(q0, q1, q2, q3), 96); v128.store(c, transpose3(q0, q1, q2, q3), 112);
+  }
+}
+
+let NIBBLE_MASK: v128 = i8x16.splat(0x0f);
+let SIX_BITS: v128 = i8x16.splat(0x3f);
+let TOP_TWO: v128 = i8x16.splat(0x30);
+let BYTE0: v128 = i32x4.splat(0xff);
+let EVEN_BYTES: v128 = i16x8.splat(0xff);
+
+/** The group's eight sub-block scales (sc0..sc3 in lo's bytes, sc4..sc7 in hi's), lane r = row r. */
+// @ts-ignore: decorator
+@inline function scalesLo(g: usize, six: v128): v128 {
+  return v128.and(v128.load(g, 16), six);
+}
+// @ts-ignore: decorator
+@inline function scalesHi(g: usize, m: v128, top: v128): v128 {
+  return v128.or(v128.and(v128.load(g, 48), m), v128.and(i32x4.shr_u(v128.load(g, 16), 2), top));
+}
+
+/** Scale of sub-block j (0..3) from scalesLo or scalesHi, as i32 lanes. */
+// @ts-ignore: decorator
+@inline function scaleOf(sc: v128, j: i32, byte0: v128): v128 {
+  return j == 3 ? i32x4.shr_u(sc, 24) : v128.and(j == 0 ? sc : i32x4.shr_u(sc, 8 * j), byte0);
+}
+
+/**
+ * summs of four rows against one activation block: sum_j m_j * bsum_j, with
+ * the mins of sub-blocks (j, j + 2) as i16 pairs per lane against the same
+ * pairs of the activation's 32-value sums.
+ */
+// @ts-ignore: decorator
+@inline function minsTerm(g: usize, bs: usize, m: v128, six: v128, top: v128, even: v128): v128 {
+  const w1 = v128.load(g, 32);
+  const mLo = v128.and(w1, six);
+  const mHi = v128.or(v128.and(i32x4.shr_u(v128.load(g, 48), 4), m), v128.and(i32x4.shr_u(w1, 2), top));
+  const bp = i16x8.narrow_i32x4_s(i32x4.extadd_pairwise_i16x8_s(v128.load(bs)), i32x4.extadd_pairwise_i16x8_s(v128.load(bs, 16)));
+  let s = i32x4.dot_i16x8_s(v128.and(mLo, even), v128.shuffle<u8>(bp, bp, 0, 1, 4, 5, 0, 1, 4, 5, 0, 1, 4, 5, 0, 1, 4, 5));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(mLo, 8), even), v128.shuffle<u8>(bp, bp, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7)));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.and(mHi, even), v128.shuffle<u8>(bp, bp, 8, 9, 12, 13, 8, 9, 12, 13, 8, 9, 12, 13, 8, 9, 12, 13)));
+  return i32x4.add(s, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(mHi, 8), even), v128.shuffle<u8>(bp, bp, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15)));
+}
+
+/** isum of one sub-block pair k (sub-blocks 2k, 2k + 1) of group g with the activation block at a, scaled. */
+// @ts-ignore: decorator
+@inline function pairSum(g: usize, a: usize, k: i32, scA: v128, scB: v128, m: v128): v128 {
+  const c = g + 64 + 128 * <usize>k;
+  const v0 = v128.load(c), v1 = v128.load(c, 16), v2 = v128.load(c, 32), v3 = v128.load(c, 48);
+  const v4 = v128.load(c, 64), v5 = v128.load(c, 80), v6 = v128.load(c, 96), v7 = v128.load(c, 112);
+  const zero = i32x4.splat(0);
+  const ak = a + 64 * <usize>k;
+  const lo = groupSums(
+    v128.and(v0, m), v128.and(v1, m), v128.and(v2, m), v128.and(v3, m),
+    v128.and(v4, m), v128.and(v5, m), v128.and(v6, m), v128.and(v7, m), ak, zero,
+  );
+  const hi = groupSums(
+    v128.and(i16x8.shr_u(v0, 4), m), v128.and(i16x8.shr_u(v1, 4), m), v128.and(i16x8.shr_u(v2, 4), m), v128.and(i16x8.shr_u(v3, 4), m),
+    v128.and(i16x8.shr_u(v4, 4), m), v128.and(i16x8.shr_u(v5, 4), m), v128.and(i16x8.shr_u(v6, 4), m), v128.and(i16x8.shr_u(v7, 4), m), ak + 32, zero,
+  );
+  return i32x4.add(i32x4.mul(lo, scA), i32x4.mul(hi, scB));
+}
+
+/** Four rows' value of block b (group g) for the activation row y: (dy * d) * isum - (dy * dmin) * summs. */
+// @ts-ignore: decorator
+@inline function groupTerm(g: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, six: v128, top: v128, byte0: v128, even: v128, sm: v128, sb: v128): v128 {
+  const a = y + (<usize>b << 8);
+  const scL = scalesLo(g, six), scH = scalesHi(g, m, top);
+  let isum = pairSum(g, a, 0, scaleOf(scL, 0, byte0), scaleOf(scL, 1, byte0), m);
+  isum = i32x4.add(isum, pairSum(g, a, 1, scaleOf(scL, 2, byte0), scaleOf(scL, 3, byte0), m));
+  isum = i32x4.add(isum, pairSum(g, a, 2, scaleOf(scH, 0, byte0), scaleOf(scH, 1, byte0), m));
+  isum = i32x4.add(isum, pairSum(g, a, 3, scaleOf(scH, 2, byte0), scaleOf(scH, 3, byte0), m));
+  const bs = y + <usize>n + (<usize>b << 5);
+  const summs = minsTerm(g, bs, m, six, top, even);
+  const dy = v128.load32_splat(y + <usize>n + (<usize>nb << 5) + (<usize>b << 2));
+  const d = f32x4.mul(dy, decodeScales(g, sm, sb)), dmin = f32x4.mul(dy, decodeScales(g + 8, sm, sb));
+  return f32x4.sub(f32x4.mul(d, f32x4.convert_i32x4_s(isum)), f32x4.mul(dmin, f32x4.convert_i32x4_s(summs)));
+}
+
+/** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */
+// @ts-ignore: decorator
+@inline function quadDot(n: i32, x: usize, y: usize): v128 {
+  const nb = n >> 8;
+  const m = NIBBLE_MASK, six = SIX_BITS, top = TOP_TWO, byte0 = BYTE0, even = EVEN_BYTES, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const v = groupTerm(x + <usize>b * GB, y, b, n, nb, m, six, top, byte0, even, sm, sb);
+    const lane = b & 3;
+    if (lane == 0) acc0 = f32x4.add(acc0, v); else if (lane == 1) acc1 = f32x4.add(acc1, v);
+    else if (lane == 2) acc2 = f32x4.add(acc2, v); else acc3 = f32x4.add(acc3, v);
+  }
+  return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+}
+
+/** Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved Q4_K matrix: out[r] = dot(row r, y). */
+export function matVecQ4_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
+  const rowBytes = <usize>(n >> 8) * QB;
+  let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    sink = touchAhead(sink, x);
+    v128.store(out + (<usize>r << 2), quadDot(n, x, y));
+  }
+  keepAlive(sink, out, n);
+}
+
+/** Matrix x matrix (prefill) over an interleaved Q4_K matrix: out[t * outStride + r] = dot(row r, activation row t). */
+export function matMatQ4_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
+  const rowBytes = <usize>(n >> 8) * QB;
+  const oStride = <usize>outStride << 2;
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    for (let t = 0; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride));
+  }
+}
