@@ -148,8 +148,13 @@ let EVEN_BYTES: v128 = i16x8.splat(0xff);
   isum = i32x4.add(isum, pairSum(g, a, 1, scaleOf(scL, 2, byte0), scaleOf(scL, 3, byte0), m));
   isum = i32x4.add(isum, pairSum(g, a, 2, scaleOf(scH, 0, byte0), scaleOf(scH, 1, byte0), m));
   isum = i32x4.add(isum, pairSum(g, a, 3, scaleOf(scH, 2, byte0), scaleOf(scH, 3, byte0), m));
-  const bs = y + <usize>n + (<usize>b << 5);
-  const summs = minsTerm(g, bs, m, six, top, even);
+  return blockValue(isum, g, y, b, n, nb, m, six, top, even, sm, sb);
+}
+
+/** Four rows' value of block b from their isum: (dy * d) * isum - (dy * dmin) * summs. */
+// @ts-ignore: decorator
+@inline function blockValue(isum: v128, g: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, six: v128, top: v128, even: v128, sm: v128, sb: v128): v128 {
+  const summs = minsTerm(g, y + <usize>n + (<usize>b << 5), m, six, top, even);
   const dy = v128.load32_splat(y + <usize>n + (<usize>nb << 5) + (<usize>b << 2));
   const d = f32x4.mul(dy, decodeScales(g, sm, sb)), dmin = f32x4.mul(dy, decodeScales(g + 8, sm, sb));
   return f32x4.sub(f32x4.mul(d, f32x4.convert_i32x4_s(isum)), f32x4.mul(dmin, f32x4.convert_i32x4_s(summs)));
@@ -183,12 +188,74 @@ export function matVecQ4_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: 
   keepAlive(sink, out, n);
 }
 
-/** Matrix x matrix (prefill) over an interleaved Q4_K matrix: out[t * outStride + r] = dot(row r, activation row t). */
+/**
+ * Matrix x matrix (prefill) over an interleaved Q4_K matrix: out[t * outStride
+ * + r] = dot(row r, activation row t). Four tokens share each chunk's
+ * unpacked nibbles and each group's scales.
+ */
 export function matMatQ4_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   const rowBytes = <usize>(n >> 8) * QB;
   const oStride = <usize>outStride << 2;
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
-    for (let t = 0; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride));
+    let t = 0;
+    for (; t + 4 <= nTok; t += 4) quadDot4(n, x, y + <usize>t * <usize>yStride, <usize>yStride, out + <usize>t * oStride + (<usize>r << 2), oStride);
+    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride));
   }
+}
+
+/** isum += (chunks of c as nibbles from shift) . activations at a, times sc. */
+// @ts-ignore: decorator
+@inline function addSub(isum: v128, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, a: usize, sc: v128): v128 {
+  return i32x4.add(isum, i32x4.mul(groupSums(w0, w1, w2, w3, w4, w5, w6, w7, a, i32x4.splat(0)), sc));
+}
+
+/** quadDot for four activation rows yStride apart, stored oStride apart; same sums, same order. */
+function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  const nb = n >> 8;
+  const m = NIBBLE_MASK, six = SIX_BITS, top = TOP_TWO, byte0 = BYTE0, even = EVEN_BYTES, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
+  let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0), a23 = f32x4.splat(0);
+  let a30 = f32x4.splat(0), a31 = f32x4.splat(0), a32 = f32x4.splat(0), a33 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const g = x + <usize>b * GB;
+    const scL = scalesLo(g, six), scH = scalesHi(g, m, top);
+    let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
+    for (let k = 0; k < 4; k++) {
+      const c = g + 64 + 128 * <usize>k;
+      const ko = (<usize>b << 8) + 64 * <usize>k;
+      const src = k < 2 ? scL : scH, sh = (k & 1) << 4;
+      let sc = v128.and(i32x4.shr_u(src, sh), byte0);
+      let w0 = v128.and(v128.load(c), m), w1 = v128.and(v128.load(c, 16), m), w2 = v128.and(v128.load(c, 32), m), w3 = v128.and(v128.load(c, 48), m);
+      let w4 = v128.and(v128.load(c, 64), m), w5 = v128.and(v128.load(c, 80), m), w6 = v128.and(v128.load(c, 96), m), w7 = v128.and(v128.load(c, 112), m);
+      i0 = addSub(i0, w0, w1, w2, w3, w4, w5, w6, w7, y + ko, sc);
+      i1 = addSub(i1, w0, w1, w2, w3, w4, w5, w6, w7, y1 + ko, sc);
+      i2 = addSub(i2, w0, w1, w2, w3, w4, w5, w6, w7, y2 + ko, sc);
+      i3 = addSub(i3, w0, w1, w2, w3, w4, w5, w6, w7, y3 + ko, sc);
+      sc = v128.and(i32x4.shr_u(src, sh + 8), byte0);
+      w0 = v128.and(i16x8.shr_u(v128.load(c), 4), m); w1 = v128.and(i16x8.shr_u(v128.load(c, 16), 4), m);
+      w2 = v128.and(i16x8.shr_u(v128.load(c, 32), 4), m); w3 = v128.and(i16x8.shr_u(v128.load(c, 48), 4), m);
+      w4 = v128.and(i16x8.shr_u(v128.load(c, 64), 4), m); w5 = v128.and(i16x8.shr_u(v128.load(c, 80), 4), m);
+      w6 = v128.and(i16x8.shr_u(v128.load(c, 96), 4), m); w7 = v128.and(i16x8.shr_u(v128.load(c, 112), 4), m);
+      i0 = addSub(i0, w0, w1, w2, w3, w4, w5, w6, w7, y + ko + 32, sc);
+      i1 = addSub(i1, w0, w1, w2, w3, w4, w5, w6, w7, y1 + ko + 32, sc);
+      i2 = addSub(i2, w0, w1, w2, w3, w4, w5, w6, w7, y2 + ko + 32, sc);
+      i3 = addSub(i3, w0, w1, w2, w3, w4, w5, w6, w7, y3 + ko + 32, sc);
+    }
+    const t0 = blockValue(i0, g, y, b, n, nb, m, six, top, even, sm, sb);
+    const t1 = blockValue(i1, g, y1, b, n, nb, m, six, top, even, sm, sb);
+    const t2 = blockValue(i2, g, y2, b, n, nb, m, six, top, even, sm, sb);
+    const t3 = blockValue(i3, g, y3, b, n, nb, m, six, top, even, sm, sb);
+    const lane = b & 3;
+    if (lane == 0) { a00 = f32x4.add(a00, t0); a10 = f32x4.add(a10, t1); a20 = f32x4.add(a20, t2); a30 = f32x4.add(a30, t3); }
+    else if (lane == 1) { a01 = f32x4.add(a01, t0); a11 = f32x4.add(a11, t1); a21 = f32x4.add(a21, t2); a31 = f32x4.add(a31, t3); }
+    else if (lane == 2) { a02 = f32x4.add(a02, t0); a12 = f32x4.add(a12, t1); a22 = f32x4.add(a22, t2); a32 = f32x4.add(a32, t3); }
+    else { a03 = f32x4.add(a03, t0); a13 = f32x4.add(a13, t1); a23 = f32x4.add(a23, t2); a33 = f32x4.add(a33, t3); }
+  }
+  v128.store(o, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
+  v128.store(o + oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
+  v128.store(o + 2 * oStride, f32x4.add(f32x4.add(a20, a21), f32x4.add(a22, a23)));
+  v128.store(o + 3 * oStride, f32x4.add(f32x4.add(a30, a31), f32x4.add(a32, a33)));
 }

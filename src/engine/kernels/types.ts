@@ -122,6 +122,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_K, dequantize: 'dequantizeRowQ4_K',
     vecDotScalar: 'vecDotQ4_KQ8_KScalar', vecDotSimd128: 'vecDotQ4_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ4_KQ8_KRelaxed',
     matVec: 'matVecQ4_K', matMat: 'matMatQ4_K', rowAlign: 16,
+    interleaved: { fits: 'q4_Kx4Fits', repack: 'repackQ4_Kx4', matVec: 'matVecQ4_Kx4', matMat: 'matMatQ4_Kx4' },
   }),
   entry('q5_K', {
     activation: ACT_Q8_K, dequantize: 'dequantizeRowQ5_K',
