@@ -111,7 +111,7 @@ export class Kernels {
     const layout = t.interleaved;
     const { rows, cols, ptr } = weight;
     const bytes = this.matrixBytes(weight);
-    if (layout === undefined || rows % 4 !== 0) {
+    if (layout === undefined || rows % 4 !== 0 || (layout.relaxedOnly === true && this.build !== 'relaxed')) {
       fill(this.memory.u8(ptr, bytes));
       return weight;
     }

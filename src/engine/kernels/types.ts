@@ -43,12 +43,14 @@ export interface KernelTypeTraits {
   readonly relaxedOnX64?: { readonly matVec: KernelExportName; readonly matMat: KernelExportName };
   /**
    * A layout a matrix can be rewritten into at load, rows interleaved in
-   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts), and its kernels: `fits` (w, nb)
+   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts), and its kernels: `fits` (w, nb)
    * tells whether a matrix's contents allow it, `repack` (r0, r1, src, dst,
    * n) writes rows [r0, r1) of a plain copy at src into it at dst.
    */
   readonly interleaved?: {
     readonly fits: KernelExportName; readonly repack: KernelExportName; readonly matVec: KernelExportName; readonly matMat: KernelExportName;
+    /** Only the relaxed build gains from it (Q4_K: the SIMD128 build's widening sums made decode 1.4x slower). */
+    readonly relaxedOnly?: boolean;
   };
 }
 
@@ -122,7 +124,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_K, dequantize: 'dequantizeRowQ4_K',
     vecDotScalar: 'vecDotQ4_KQ8_KScalar', vecDotSimd128: 'vecDotQ4_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ4_KQ8_KRelaxed',
     matVec: 'matVecQ4_K', matMat: 'matMatQ4_K', rowAlign: 16,
-    interleaved: { fits: 'q4_Kx4Fits', repack: 'repackQ4_Kx4', matVec: 'matVecQ4_Kx4', matMat: 'matMatQ4_Kx4' },
+    interleaved: { fits: 'q4_Kx4Fits', repack: 'repackQ4_Kx4', matVec: 'matVecQ4_Kx4', matMat: 'matMatQ4_Kx4', relaxedOnly: true },
   }),
   entry('q5_K', {
     activation: ACT_Q8_K, dequantize: 'dequantizeRowQ5_K',
