@@ -159,8 +159,9 @@ export function matVecQ8_0x4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: 
 
 /**
  * Matrix x matrix (prefill) over an interleaved Q8_0 matrix: out[t * outStride
- * + r] = dot(row r, activation row t). The weights take each token's signs, so
- * tokens go one at a time through a quad (its 4 rows stay in L1).
+ * + r] = dot(row r, activation row t). Tokens go one at a time through a
+ * quad (its 4 rows stay in L1): the two dot-adds per chunk bound it, not the
+ * weight loads that sharing chunks across tokens would save.
  */
 export function matMatQ8_0x4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   const rowBytes = <usize>(n >> 5) * QB;
