@@ -26,14 +26,13 @@
 // V8 compiles the instruction correctly in both tiers (load.ts).
 
 import { matVecX4, matMatX4 } from './x4_nibbles';
-import { scaleFits, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
+import { blockScalesFit, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
 
 const QB: usize = 18;
 
 /** 1 if every one of the nb Q4_0 blocks at w has a scale with a code. */
 export function q4_0x4Fits(w: usize, nb: i32): i32 {
-  for (let i = 0; i < nb; i++) if (!scaleFits(load<u16>(w + <usize>i * QB))) return 0;
-  return 1;
+  return blockScalesFit(w, nb, QB);
 }
 
 /**

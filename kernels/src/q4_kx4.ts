@@ -115,9 +115,9 @@ let EVEN_BYTES: v128 = i16x8.splat(0xff);
   const mHi = v128.or(v128.and(i32x4.shr_u(v128.load(g, 48), 4), m), v128.and(i32x4.shr_u(w1, 2), top));
   const bp = i16x8.narrow_i32x4_s(i32x4.extadd_pairwise_i16x8_s(v128.load(bs)), i32x4.extadd_pairwise_i16x8_s(v128.load(bs, 16)));
   let s = i32x4.dot_i16x8_s(v128.and(mLo, even), v128.shuffle<u8>(bp, bp, 0, 1, 4, 5, 0, 1, 4, 5, 0, 1, 4, 5, 0, 1, 4, 5));
-  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(mLo, 8), even), v128.shuffle<u8>(bp, bp, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7)));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(i16x8.shr_u(mLo, 8), v128.shuffle<u8>(bp, bp, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7)));
   s = i32x4.add(s, i32x4.dot_i16x8_s(v128.and(mHi, even), v128.shuffle<u8>(bp, bp, 8, 9, 12, 13, 8, 9, 12, 13, 8, 9, 12, 13, 8, 9, 12, 13)));
-  return i32x4.add(s, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(mHi, 8), even), v128.shuffle<u8>(bp, bp, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15)));
+  return i32x4.add(s, i32x4.dot_i16x8_s(i16x8.shr_u(mHi, 8), v128.shuffle<u8>(bp, bp, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15)));
 }
 
 /** isum of one sub-block pair k (sub-blocks 2k, 2k + 1) of group g with the activation block at a, scaled. */

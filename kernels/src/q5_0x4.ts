@@ -13,14 +13,13 @@
 // A matrix with a scale the codes cannot hold keeps the plain layout.
 
 import { matVecX4, matMatX4 } from './x4_nibbles';
-import { scaleFits, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
+import { blockScalesFit, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
 
 const QB: usize = 22;
 
 /** 1 if every one of the nb Q5_0 blocks at w has a scale with a code. */
 export function q5_0x4Fits(w: usize, nb: i32): i32 {
-  for (let i = 0; i < nb; i++) if (!scaleFits(load<u16>(w + <usize>i * QB))) return 0;
-  return 1;
+  return blockScalesFit(w, nb, QB);
 }
 
 /** Bits k, k + 4, .., k + 28 of qh as one byte (bit c = bit 4c + k). */

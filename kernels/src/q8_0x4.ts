@@ -17,15 +17,14 @@
 // the float order q4_0x4.ts describes.
 
 import { touchFrom, touchAhead, keepAlive } from './common';
-import { scaleFits, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
+import { blockScalesFit, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
 
 const QB: usize = 34;
 const GB: usize = 136;
 
 /** 1 if every one of the nb Q8_0 blocks at w has a scale with a code. */
 export function q8_0x4Fits(w: usize, nb: i32): i32 {
-  for (let i = 0; i < nb; i++) if (!scaleFits(load<u16>(w + <usize>i * QB))) return 0;
-  return 1;
+  return blockScalesFit(w, nb, QB);
 }
 
 /**

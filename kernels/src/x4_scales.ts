@@ -1,4 +1,4 @@
-// Scale codes of the interleaved layouts (q4_0x4.ts, q5_0x4.ts, q8_0x4.ts).
+// Scale codes of the interleaved layouts (q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts).
 //
 // An f16 to f32 conversion that handles subnormals, infinities and NaN costs
 // 15 vector instructions per four scales. The repacks re-encode each f16
@@ -22,6 +22,13 @@ const SCALE_BIAS: u32 = 102; // f32 exponent of code e = 0 (2^-25)
 // @ts-ignore: decorator
 @inline export function scaleFits(h: u32): bool {
   return (h & 0x7fff) < 0x5800;
+}
+
+/** 1 if the scale (the first half) of each of the nb blocks of blockBytes at w has a code. */
+// @ts-ignore: decorator
+@inline export function blockScalesFit(w: usize, nb: i32, blockBytes: usize): i32 {
+  for (let i = 0; i < nb; i++) if (!scaleFits(load<u16>(w + <usize>i * blockBytes))) return 0;
+  return 1;
 }
 
 /** The code of half h (scaleFits): normal halves move their exponent, subnormals are normalized. */

@@ -11,9 +11,9 @@ import type { Sample } from './summary.js';
 import { median } from './stats.js';
 
 // TinyLlama's width and vocabulary; the feed-forward matrices of the larger
-// model (3 x 2048 x 24576) are 85 MiB at Q4_0, 160 MiB at Q8_0, well past
-// any cache, and dominate its decode step.
-const SHAPE = (nFf: number): [string, string] => ['llama', `2048,1,16,4,${nFf},32000`];
+// model (3 x 2048 x 24576) are 85 MiB at Q4_0, 160 MiB at Q8_0, past a Pi's
+// or a desktop's cache (not this VM's 480 MiB L3), and dominate its decode step.
+const SHAPE = (nFf: number): string => `2048,1,16,4,${nFf},32000`;
 const BIG_FF = 24576;
 const SMALL_FF = 512;
 // 128 steps and 3 runs a process: llama.cpp's time per token on the small model moves by 2x between runs here.
@@ -57,8 +57,8 @@ export function matVecAgainstPeer(o: MatVecOptions): MatVecRow[] {
   const vocab = VOCABS['tinyllama-1.1b']!;
   const rows: MatVecRow[] = [];
   for (const type of o.types) {
-    const big = ensureShapeModel(`matvec-ff${BIG_FF}`, SHAPE(BIG_FF), type, vocab);
-    const small = ensureShapeModel(`matvec-ff${SMALL_FF}`, SHAPE(SMALL_FF), type, vocab);
+    const big = ensureShapeModel(`matvec-ff${BIG_FF}`, SHAPE(BIG_FF), type, vocab, 'llama');
+    const small = ensureShapeModel(`matvec-ff${SMALL_FF}`, SHAPE(SMALL_FF), type, vocab, 'llama');
     for (const threads of o.threads) {
       const samples = runPair(o, big, small, threads);
       const llama = figure(samples, 'llama.cpp', o.nodes[0]!.label, big, small);

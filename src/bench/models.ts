@@ -42,20 +42,21 @@ export interface BenchModel {
 export function ensureModel(shape: string, type: string, node = process.execPath): BenchModel {
   const vocab = VOCABS[shape];
   if (!vocab || !existsSync(vocab)) throw new Error(`no vocabulary for ${shape} (looked for ${vocab ?? 'nothing'})`);
-  return ensureShapeModel(shape, [shape], type, vocab, node);
+  return ensureShapeModel(shape, shape, type, vocab, undefined, node);
 }
 
 /**
- * The cached model `name` of a make-model shape (a name; or --arch ARCH and
- * n_embd,n_layer,n_head,n_head_kv,n_ff,n_vocab) and type, made first if missing.
+ * The cached model `name` of a make-model shape (a name, or
+ * n_embd,n_layer,n_head,n_head_kv,n_ff,n_vocab with an arch) and type, made
+ * first if missing.
  */
-export function ensureShapeModel(name: string, shape: [string] | [arch: string, dims: string], type: string, vocab: string, node = process.execPath): BenchModel {
+export function ensureShapeModel(name: string, shape: string, type: string, vocab: string, arch?: string, node = process.execPath): BenchModel {
   const path = join(modelDir, `${name}.${type}.gguf`);
   if (!existsSync(path)) {
     mkdirSync(modelDir, { recursive: true });
     process.stderr.write(`bench: making ${path}\n`);
-    const r = spawnSync(node, [nibbleBin, 'make-model', ...(shape.length === 2 ? ['--arch', shape[0]] : []), '--shape', shape[shape.length - 1]!, '--type', type, '--vocab', vocab, '-o', path], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error(`make-model ${shape.join(' ')} ${type} failed (exit ${r.status})`);
+    const r = spawnSync(node, [nibbleBin, 'make-model', ...(arch ? ['--arch', arch] : []), '--shape', shape, '--type', type, '--vocab', vocab, '-o', path], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error(`make-model ${shape} ${type} failed (exit ${r.status})`);
   }
   return describeModel(name, type, path);
 }
