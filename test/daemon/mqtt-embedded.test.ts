@@ -22,7 +22,7 @@ async function collect(c: MqttClient, topic: string) {
   await c.subscribeAsync(topic, { qos: 1 });
   return {
     got,
-    async next(n: number, ms = 5000) {
+    async next(n: number, ms = 30_000) {
       const end = Date.now() + ms;
       while (got.length < n) {
         if (Date.now() > end) throw new Error(`only ${got.length} of ${n} messages on ${topic}`);
@@ -164,7 +164,7 @@ t.test('a redelivered QoS 1 PUBLISH (DUP) is stored once and acknowledged twice'
   const publish = { cmd: 'publish', topic: `${h.base}/ask`, payload: Buffer.from('{"id": "d1", "prompt": "once"}'), qos: 1, messageId: 42, retain: false };
   write({ ...publish, dup: false });
   write({ ...publish, dup: true });
-  const end = Date.now() + 5000;
+  const end = Date.now() + 30_000;
   while (acks.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
   t.same(acks, [42, 42]);
   t.equal(h.store.recent(10).filter((r) => r.id === 'd1').length, 1, 'one row');

@@ -10,7 +10,9 @@ import { Asker, Daemon, engineMissing, logJson, makeTestModel, writeConfig } fro
 
 const skip = await engineMissing();
 t.test('kill -9 with requests queued and running, then restart', { skip }, async (t) => {
-  const model = await makeTestModel(256);
+  // Big enough that a request takes most of a second: the kill must find one
+  // running and others queued even on a slow, loaded CI machine.
+  const model = await makeTestModel(256, '384,4,6,6,1024');
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'nibble-e2e-crash-'));
   const base = 'e2e/crash';
@@ -24,23 +26,29 @@ t.test('kill -9 with requests queued and running, then restart', { skip }, async
     const a = await Daemon.start(env, ['--config', conf(rule)]);
     daemons.push(a);
     const asker = await Asker.connect(url, { clientId: `crash-asker-${name}` });
+    // A failed assertion must not leave the client reconnecting, keeping the test alive.
+    t.teardown(() => asker.client.end(true));
     const states: { state: string; queue: number; running: string | null }[] = [];
     asker.client.on('message', (topic, payload) => { if (topic === `${base}/state`) states.push(JSON.parse(payload.toString())); });
     await asker.client.subscribeAsync([`${base}/reply/${name}`, `${base}/state`], { qos: 1 });
     const ids = Array.from({ length: n }, (_, i) => `${name}-${i}`);
-    // Every publish resolves on its PUBACK: all of these are acknowledged.
-    for (const id of ids) {
-      await asker.client.publishAsync(`${base}/ask`, JSON.stringify({ id, prompt: `tell me about ${id}`, max_tokens: 80, reply_to: `${base}/reply/${name}` }), { qos: 1 });
-    }
+    // All at once, so a slow or busy machine cannot let the daemon finish one
+    // before the next arrives. Every publish resolves on its PUBACK: all of
+    // these are acknowledged.
+    await Promise.all(ids.map((id) => asker.client.publishAsync(`${base}/ask`,
+      JSON.stringify({ id, prompt: `tell me about ${id}`, max_tokens: 200, reply_to: `${base}/reply/${name}` }), { qos: 1 })));
     const end = Date.now() + 60_000;
     while (!states.some((s) => s.running !== null && s.queue >= 3)) {
       if (Date.now() > end) throw new Error(`never busy with a queue: ${JSON.stringify(states.slice(-3))}`);
       await new Promise((r) => setTimeout(r, 10));
     }
-    const runningAtKill = states.at(-1)!.running!;
     a.kill('SIGKILL');
     await a.exited;
     const answeredBefore = asker.answers.length;
+    // The store, not the last state message, says which one the kill cut off.
+    const runningRows = (await logJson(dataDir)).filter((r) => r.id.startsWith(`${name}-`) && r.status === 'running');
+    t.equal(runningRows.length, 1, 'one request was running at kill -9');
+    const runningAtKill: string = runningRows[0]?.id;
 
     const b = await Daemon.start(env, ['--config', conf(rule)]);
     daemons.push(b);

@@ -23,9 +23,10 @@ export async function engineMissing(): Promise<string | false> {
 }
 
 /** A small synthetic llama model with a real 32k SentencePiece vocabulary (no chat template: prompts run raw). */
-export async function makeTestModel(ctx = 256): Promise<string> {
+/** A synthetic llama; `shape` is make-model's dim,layers,heads,kv_heads,ff. */
+export async function makeTestModel(ctx = 256, shape = '64,2,4,2,128'): Promise<string> {
   const out = join(mkdtempSync(join(tmpdir(), 'nibble-e2e-model-')), 'e2e.gguf');
-  const r = await cli(['make-model', '--arch', 'llama', '--shape', '64,2,4,2,128', '--type', 'Q4_0', '--vocab', referencePath('vocab', 'ggml-vocab-llama-spm.gguf'), '-o', out, '--ctx', String(ctx), '--seed', '7'], {});
+  const r = await cli(['make-model', '--arch', 'llama', '--shape', shape, '--type', 'Q4_0', '--vocab', referencePath('vocab', 'ggml-vocab-llama-spm.gguf'), '-o', out, '--ctx', String(ctx), '--seed', '7'], {});
   if (r.code !== 0) throw new Error(`make-model failed: ${r.stderr}`);
   return out;
 }
