@@ -1,4 +1,4 @@
-// Scale codes of the interleaved layouts (q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts).
+// Scale codes of the interleaved layouts (q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts, q6_kx4.ts).
 //
 // An f16 to f32 conversion that handles subnormals, infinities and NaN costs
 // 15 vector instructions per four scales. The repacks re-encode each f16

@@ -196,6 +196,13 @@ export interface KernelExports extends ForwardOpExports {
   vecDotQ6_KQ8_KRelaxed: VecDotFn;
   matVecQ6_K: MatVecFn;
   matMatQ6_K: MatMatFn;
+  // Q6_K rows interleaved in fours (kernels/src/q6_kx4.ts): row ranges are multiples of 4.
+  /** 1 if every one of nb blocks at w has a d the interleaved layout takes (|d| < 128). */
+  q6_Kx4Fits(w: number, nb: number): number;
+  /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
+  repackQ6_Kx4(r0: number, r1: number, src: number, dst: number, n: number): void;
+  matVecQ6_Kx4: MatVecFn;
+  matMatQ6_Kx4: MatMatFn;
 }
 
 /** A row-splittable op: rows [r0, r1) of a batch (see each kernel file). */

@@ -43,7 +43,7 @@ export interface KernelTypeTraits {
   readonly relaxedOnX64?: { readonly matVec: KernelExportName; readonly matMat: KernelExportName };
   /**
    * A layout a matrix can be rewritten into at load, rows interleaved in
-   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts), and its kernels: `fits` (w, nb)
+   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts, q6_kx4.ts), and its kernels: `fits` (w, nb)
    * tells whether a matrix's contents allow it, `repack` (r0, r1, src, dst,
    * n) writes rows [r0, r1) of a plain copy at src into it at dst.
    */
@@ -135,6 +135,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_K, dequantize: 'dequantizeRowQ6_K',
     vecDotScalar: 'vecDotQ6_KQ8_KScalar', vecDotSimd128: 'vecDotQ6_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ6_KQ8_KRelaxed',
     matVec: 'matVecQ6_K', matMat: 'matMatQ6_K', rowAlign: 16,
+    interleaved: { fits: 'q6_Kx4Fits', repack: 'repackQ6_Kx4', matVec: 'matVecQ6_Kx4', matMat: 'matMatQ6_Kx4', relaxedOnly: true },
   }),
 ];
 

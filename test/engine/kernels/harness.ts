@@ -172,6 +172,21 @@ export function randomScaleF16(rand: () => number): number {
   return numberToF16((rand() < 0.5 ? -1 : 1) * 2 ** (rand() * 20 - 14));
 }
 
+/**
+ * A block scale the interleaved layouts must take (x4_scales.ts): any half of
+ * magnitude below 128. With edge: zero, subnormals (2^-24 the smallest), the
+ * largest, the smallest normal, or a random negative.
+ */
+export function layoutScaleF16(rand: () => number, edge: boolean): number {
+  if (!edge) return randomScaleF16(rand);
+  const pick = Math.floor(rand() * 5);
+  if (pick === 0) return rand() < 0.5 ? 0 : 0x8000;
+  if (pick === 1) return rand() < 0.25 ? 1 : 1 + Math.floor(rand() * 1023);
+  if (pick === 2) return 0x57ff | (rand() < 0.5 ? 0x8000 : 0);
+  if (pick === 3) return 0x0400 | (rand() < 0.5 ? 0x8000 : 0);
+  return numberToF16(-(2 ** (rand() * 6.9)));
+}
+
 /** Bit patterns of an f32, to compare results exactly (-0 vs 0 and NaN included). */
 export function bits(v: number): number {
   const b = new DataView(new ArrayBuffer(4));

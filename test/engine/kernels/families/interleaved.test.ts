@@ -7,7 +7,7 @@
 // cannot hold.
 import t from 'tap';
 import type { KernelExports } from '../../../../src/engine/kernels/abi.js';
-import { instances, rng, randomActivations, randomScaleF16, bits, numberToF16 } from '../harness.js';
+import { instances, rng, randomActivations, layoutScaleF16, bits } from '../harness.js';
 
 interface InterleavedSpec {
   name: 'q4_0x4' | 'q5_0x4' | 'q8_0x4';
@@ -34,22 +34,11 @@ const actStride = Math.ceil(insts[0]!.ex.actQ8RowBytes(maxN) / 64) * 64;
 const aPtr = mem.alloc(actStride * nTok);
 const outPtr = mem.alloc(maxRows * nTok * 4);
 
-/** A scale the layouts must take: any half of magnitude below 128, zero and subnormals included. */
-function scale(rand: () => number, edge: boolean): number {
-  if (!edge) return randomScaleF16(rand);
-  const pick = Math.floor(rand() * 5);
-  if (pick === 0) return rand() < 0.5 ? 0 : 0x8000;                // +-0, with any quants
-  if (pick === 1) return rand() < 0.25 ? 1 : 1 + Math.floor(rand() * 1023); // subnormal, 2^-24 the smallest
-  if (pick === 2) return 0x57ff | (rand() < 0.5 ? 0x8000 : 0);      // +-127.9375, the largest
-  if (pick === 3) return 0x0400 | (rand() < 0.5 ? 0x8000 : 0);      // +-2^-14, the smallest normal
-  return numberToF16(-(2 ** (rand() * 6.9)));
-}
-
 function fillMatrix(spec: InterleavedSpec, rand: () => number, blocks: number, edge: boolean): void {
   const w = mem.u8(wPtr, blocks * spec.typeSize);
   const blk = new Uint8Array(spec.typeSize);
   for (let i = 0; i < blocks; i++) {
-    const d = scale(rand, edge && rand() < 0.5);
+    const d = layoutScaleF16(rand, edge && rand() < 0.5);
     blk[0] = d & 255; blk[1] = d >> 8;
     spec.quants(rand, blk, edge);
     w.set(blk, i * spec.typeSize);
