@@ -18,6 +18,7 @@ export * from './q2_k';
 export * from './q3_k';
 export * from './q4_k';
 export * from './q4_kx4';
+export * from './q5_kx4';
 export * from './q6_kx4';
 export * from './q5_k';
 export * from './q6_k';

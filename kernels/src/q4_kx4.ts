@@ -5,17 +5,14 @@
 //
 // Rows [4q, 4q + 4) of a Q4_K matrix (row = nb blocks of 144 bytes, q4_k.ts)
 // become one run of nb groups of 576 bytes, group b at quad + 576 * b:
-//   +0               d[4]     block b's d of rows 0..3, as scale codes (x4_scales.ts)
-//   +8               dmin[4]  its dmin, as scale codes
-//   +16, +32, +48    W0..W2   word k (bytes 4k .. 4k + 3) of each row's 12
-//                             scale bytes, lane r = row r
+//   +0 .. +63                 block b's d, dmin and scales of rows 0..3
+//                             (kx4_scales.ts)
 //   +64 + 128k + 16s chunk    k = 0..3, s = 0..7: qs[32k + 4s .. 32k + 4s + 3]
 //                             of rows 0, 1, 2, 3
 // So in chunk (k, s), lane r's low nibbles are row r's weights 4s .. 4s + 3 of
 // sub-block 2k and its high nibbles those of sub-block 2k + 1. The matrix
-// keeps its size. A zero d gets that row's scales zeroed, a zero dmin its
-// mins, so the code-0 value (2^-25) multiplies a zero sum. A matrix with a d
-// or dmin the codes cannot hold keeps the plain layout.
+// keeps its size. A matrix with a d or dmin the codes cannot hold keeps the
+// plain layout.
 //
 // Results are bit-identical to vecDotQ4_KQ8_KScalar on the original rows:
 // exact integer sums, per block (dy * d) * isum - (dy * dmin) * summs, each
@@ -24,18 +21,15 @@
 
 import { touchFrom, touchAhead, keepAlive } from './common';
 import { groupSums } from './x4_nibbles';
-import { scaleFits, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
+import { SCALE_MASK, SCALE_BIAS_BITS, storeTransposed } from './x4_scales';
+import { headerFits, storeHeader, scalesLo, scalesHi, scaleOf, blockValue, NIBBLE_MASK, SIX_BITS, TOP_TWO, BYTE0, EVEN_BYTES } from './kx4_scales';
 
 const QB: usize = 144;
 const GB: usize = 576;
 
 /** 1 if every one of the nb Q4_K blocks at w has a d and a dmin with a code. */
 export function q4_Kx4Fits(w: usize, nb: i32): i32 {
-  for (let i = 0; i < nb; i++) {
-    const p = w + <usize>i * QB;
-    if (!scaleFits(load<u16>(p)) || !scaleFits(load<u16>(p, 2))) return 0;
-  }
-  return 1;
+  return headerFits(w, nb, QB);
 }
 
 /**
@@ -51,73 +45,13 @@ export function repackQ4_Kx4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): 
   }
 }
 
-/** Word k of the four rows' scale bytes, lane r = row r. */
-// @ts-ignore: decorator
-@inline function scaleWords(p0: usize, rowBytes: usize, k: usize): v128 {
-  let v = i32x4.splat(load<u32>(p0 + 4 + 4 * k));
-  v = i32x4.replace_lane(v, 1, load<u32>(p0 + rowBytes + 4 + 4 * k));
-  v = i32x4.replace_lane(v, 2, load<u32>(p0 + 2 * rowBytes + 4 + 4 * k));
-  return i32x4.replace_lane(v, 3, load<u32>(p0 + 3 * rowBytes + 4 + 4 * k));
-}
-
 /** One group of repackQ4_Kx4. */
 function repackGroupQ4_K(g: usize, p0: usize, rowBytes: usize): void {
-  const p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
-  const zd = storeCodes(g, p0, rowBytes);
-  const zm = storeCodes(g + 8, p0 + 2, rowBytes);
-  // Scales live in W0 and W2's low nibbles, mins in W1 and W2's high nibbles (q4_k.ts).
-  const w0 = v128.andnot(scaleWords(p0, rowBytes, 0), zd);
-  const w1 = v128.andnot(scaleWords(p0, rowBytes, 1), zm);
-  const w2 = v128.andnot(scaleWords(p0, rowBytes, 2), v128.or(v128.and(zd, i32x4.splat(0x0f0f0f0f)), v128.and(zm, i32x4.splat(0xf0f0f0f0))));
-  v128.store(g, w0, 16); v128.store(g, w1, 32); v128.store(g, w2, 48);
+  storeHeader(g, p0, rowBytes);
   for (let k: usize = 0; k < 4; k++) {
-    const o = 16 + 32 * k, c = g + 64 + 128 * k;
-    let q0 = v128.load(p0 + o), q1 = v128.load(p1 + o), q2 = v128.load(p2 + o), q3 = v128.load(p3 + o);
-    v128.store(c, transpose0(q0, q1, q2, q3)); v128.store(c, transpose1(q0, q1, q2, q3), 16);
-    v128.store(c, transpose2(q0, q1, q2, q3), 32); v128.store(c, transpose3(q0, q1, q2, q3), 48);
-    q0 = v128.load(p0 + o, 16); q1 = v128.load(p1 + o, 16); q2 = v128.load(p2 + o, 16); q3 = v128.load(p3 + o, 16);
-    v128.store(c, transpose0(q0, q1, q2, q3), 64); v128.store(c, transpose1(q0, q1, q2, q3), 80);
-    v128.store(c, transpose2(q0, q1, q2, q3), 96); v128.store(c, transpose3(q0, q1, q2, q3), 112);
+    storeTransposed(g + 64 + 128 * k, p0, rowBytes, 16 + 32 * k);
+    storeTransposed(g + 128 + 128 * k, p0, rowBytes, 32 + 32 * k);
   }
-}
-
-let NIBBLE_MASK: v128 = i8x16.splat(0x0f);
-let SIX_BITS: v128 = i8x16.splat(0x3f);
-let TOP_TWO: v128 = i8x16.splat(0x30);
-let BYTE0: v128 = i32x4.splat(0xff);
-let EVEN_BYTES: v128 = i16x8.splat(0xff);
-
-/** The group's eight sub-block scales (sc0..sc3 in lo's bytes, sc4..sc7 in hi's), lane r = row r. */
-// @ts-ignore: decorator
-@inline function scalesLo(g: usize, six: v128): v128 {
-  return v128.and(v128.load(g, 16), six);
-}
-// @ts-ignore: decorator
-@inline function scalesHi(g: usize, m: v128, top: v128): v128 {
-  return v128.or(v128.and(v128.load(g, 48), m), v128.and(i32x4.shr_u(v128.load(g, 16), 2), top));
-}
-
-/** Scale of sub-block j (0..3) from scalesLo or scalesHi, as i32 lanes. */
-// @ts-ignore: decorator
-@inline function scaleOf(sc: v128, j: i32, byte0: v128): v128 {
-  return j == 3 ? i32x4.shr_u(sc, 24) : v128.and(j == 0 ? sc : i32x4.shr_u(sc, 8 * j), byte0);
-}
-
-/**
- * summs of four rows against one activation block: sum_j m_j * bsum_j, with
- * the mins of sub-blocks (j, j + 2) as i16 pairs per lane against the same
- * pairs of the activation's 32-value sums.
- */
-// @ts-ignore: decorator
-@inline function minsTerm(g: usize, bs: usize, m: v128, six: v128, top: v128, even: v128): v128 {
-  const w1 = v128.load(g, 32);
-  const mLo = v128.and(w1, six);
-  const mHi = v128.or(v128.and(i32x4.shr_u(v128.load(g, 48), 4), m), v128.and(i32x4.shr_u(w1, 2), top));
-  const bp = i16x8.narrow_i32x4_s(i32x4.extadd_pairwise_i16x8_s(v128.load(bs)), i32x4.extadd_pairwise_i16x8_s(v128.load(bs, 16)));
-  let s = i32x4.dot_i16x8_s(v128.and(mLo, even), v128.shuffle<u8>(bp, bp, 0, 1, 4, 5, 0, 1, 4, 5, 0, 1, 4, 5, 0, 1, 4, 5));
-  s = i32x4.add(s, i32x4.dot_i16x8_s(i16x8.shr_u(mLo, 8), v128.shuffle<u8>(bp, bp, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7, 2, 3, 6, 7)));
-  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.and(mHi, even), v128.shuffle<u8>(bp, bp, 8, 9, 12, 13, 8, 9, 12, 13, 8, 9, 12, 13, 8, 9, 12, 13)));
-  return i32x4.add(s, i32x4.dot_i16x8_s(i16x8.shr_u(mHi, 8), v128.shuffle<u8>(bp, bp, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15)));
 }
 
 /** isum of one sub-block pair k (sub-blocks 2k, 2k + 1) of group g with the activation block at a, scaled. */
@@ -149,15 +83,6 @@ let EVEN_BYTES: v128 = i16x8.splat(0xff);
   isum = i32x4.add(isum, pairSum(g, a, 2, scaleOf(scH, 0, byte0), scaleOf(scH, 1, byte0), m));
   isum = i32x4.add(isum, pairSum(g, a, 3, scaleOf(scH, 2, byte0), scaleOf(scH, 3, byte0), m));
   return blockValue(isum, g, y, b, n, nb, m, six, top, even, sm, sb);
-}
-
-/** Four rows' value of block b from their isum: (dy * d) * isum - (dy * dmin) * summs. */
-// @ts-ignore: decorator
-@inline function blockValue(isum: v128, g: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, six: v128, top: v128, even: v128, sm: v128, sb: v128): v128 {
-  const summs = minsTerm(g, y + <usize>n + (<usize>b << 5), m, six, top, even);
-  const dy = v128.load32_splat(y + <usize>n + (<usize>nb << 5) + (<usize>b << 2));
-  const d = f32x4.mul(dy, decodeScales(g, sm, sb)), dmin = f32x4.mul(dy, decodeScales(g + 8, sm, sb));
-  return f32x4.sub(f32x4.mul(d, f32x4.convert_i32x4_s(isum)), f32x4.mul(dmin, f32x4.convert_i32x4_s(summs)));
 }
 
 /** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */

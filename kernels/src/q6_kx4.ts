@@ -25,7 +25,7 @@
 // partial sums by block index mod 4, then (l0 + l1) + (l2 + l3).
 
 import { touchFrom, touchAhead, keepAlive } from './common';
-import { blockScalesFit, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, transpose0, transpose1, transpose2, transpose3, storeCodes } from './x4_scales';
+import { blockScalesFit, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, storeTransposed, storeCodes } from './x4_scales';
 
 const QB: usize = 210;
 const GB: usize = 840;
@@ -48,15 +48,6 @@ export function repackQ6_Kx4(r0: i32, r1: i32, src: usize, dst: usize, n: i32): 
   }
 }
 
-/** Four 16-byte runs at offset o of rows p0 .. p0 + 3 * rowBytes, transposed into chunks at c. */
-// @ts-ignore: decorator
-@inline function storeChunks(c: usize, p0: usize, rowBytes: usize, o: usize): void {
-  const q0 = v128.load(p0 + o), q1 = v128.load(p0 + rowBytes + o);
-  const q2 = v128.load(p0 + 2 * rowBytes + o), q3 = v128.load(p0 + 3 * rowBytes + o);
-  v128.store(c, transpose0(q0, q1, q2, q3)); v128.store(c, transpose1(q0, q1, q2, q3), 16);
-  v128.store(c, transpose2(q0, q1, q2, q3), 32); v128.store(c, transpose3(q0, q1, q2, q3), 48);
-}
-
 /** One group of repackQ6_Kx4. */
 function repackGroupQ6_K(g: usize, p0: usize, rowBytes: usize): void {
   storeCodes(g, p0 + 208, rowBytes);
@@ -67,9 +58,9 @@ function repackGroupQ6_K(g: usize, p0: usize, rowBytes: usize): void {
   }
   for (let u: usize = 0; u < 4; u++) {
     const h = u >> 1, e = u & 1, c = g + 72 + 192 * u;
-    storeChunks(c, p0, rowBytes, 64 * h + 16 * e);
-    storeChunks(c + 64, p0, rowBytes, 64 * h + 32 + 16 * e);
-    storeChunks(c + 128, p0, rowBytes, 128 + 32 * h + 16 * e);
+    storeTransposed(c, p0, rowBytes, 64 * h + 16 * e);
+    storeTransposed(c + 64, p0, rowBytes, 64 * h + 32 + 16 * e);
+    storeTransposed(c + 128, p0, rowBytes, 128 + 32 * h + 16 * e);
   }
 }
 

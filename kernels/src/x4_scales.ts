@@ -96,3 +96,12 @@ export let SCALE_BIAS_BITS: v128 = i32x4.splat(SCALE_BIAS << 23);
 @inline export function transpose3(q0: v128, q1: v128, q2: v128, q3: v128): v128 {
   return v128.shuffle<u64>(v128.shuffle<u32>(q0, q1, 2, 6, 3, 7), v128.shuffle<u32>(q2, q3, 2, 6, 3, 7), 1, 3);
 }
+
+/** The 16 bytes at offset o of four rows (p0, p0 + rowBytes, ...), transposed into four chunks at c. */
+// @ts-ignore: decorator
+@inline export function storeTransposed(c: usize, p0: usize, rowBytes: usize, o: usize): void {
+  const q0 = v128.load(p0 + o), q1 = v128.load(p0 + rowBytes + o);
+  const q2 = v128.load(p0 + 2 * rowBytes + o), q3 = v128.load(p0 + 3 * rowBytes + o);
+  v128.store(c, transpose0(q0, q1, q2, q3)); v128.store(c, transpose1(q0, q1, q2, q3), 16);
+  v128.store(c, transpose2(q0, q1, q2, q3), 32); v128.store(c, transpose3(q0, q1, q2, q3), 48);
+}

@@ -188,6 +188,13 @@ export interface KernelExports extends ForwardOpExports {
   vecDotQ5_KQ8_KRelaxed: VecDotFn;
   matVecQ5_K: MatVecFn;
   matMatQ5_K: MatMatFn;
+  // Q5_K rows interleaved in fours (kernels/src/q5_kx4.ts): row ranges are multiples of 4.
+  /** 1 if every one of nb blocks at w has a d and a dmin the interleaved layout takes (|d| < 128). */
+  q5_Kx4Fits(w: number, nb: number): number;
+  /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
+  repackQ5_Kx4(r0: number, r1: number, src: number, dst: number, n: number): void;
+  matVecQ5_Kx4: MatVecFn;
+  matMatQ5_Kx4: MatMatFn;
 
   // Q6_K (kernels/src/q6_k.ts)
   dequantizeRowQ6_K: DequantizeFn;

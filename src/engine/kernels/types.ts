@@ -43,7 +43,7 @@ export interface KernelTypeTraits {
   readonly relaxedOnX64?: { readonly matVec: KernelExportName; readonly matMat: KernelExportName };
   /**
    * A layout a matrix can be rewritten into at load, rows interleaved in
-   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts, q6_kx4.ts), and its kernels: `fits` (w, nb)
+   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts, q5_kx4.ts, q6_kx4.ts), and its kernels: `fits` (w, nb)
    * tells whether a matrix's contents allow it, `repack` (r0, r1, src, dst,
    * n) writes rows [r0, r1) of a plain copy at src into it at dst.
    */
@@ -130,6 +130,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_K, dequantize: 'dequantizeRowQ5_K',
     vecDotScalar: 'vecDotQ5_KQ8_KScalar', vecDotSimd128: 'vecDotQ5_KQ8_KSimd128', vecDotRelaxed: 'vecDotQ5_KQ8_KRelaxed',
     matVec: 'matVecQ5_K', matMat: 'matMatQ5_K', rowAlign: 16,
+    interleaved: { fits: 'q5_Kx4Fits', repack: 'repackQ5_Kx4', matVec: 'matVecQ5_Kx4', matMat: 'matMatQ5_Kx4', relaxedOnly: true },
   }),
   entry('q6_K', {
     activation: ACT_Q8_K, dequantize: 'dequantizeRowQ6_K',

@@ -1,7 +1,7 @@
-// K-quant rows interleaved in fours (kernels/src/q4_kx4.ts, q6_kx4.ts): a
+// K-quant rows interleaved in fours (kernels/src/q4_kx4.ts, q5_kx4.ts, q6_kx4.ts): a
 // repacked matrix through matVec*x4 / matMat*x4 must give, bit for bit, the
 // scalar reference's dot on the original rows (vecDot*Q8_KScalar, itself
-// checked against plain JS in q4_k.test.ts and q6_k.test.ts), in every build,
+// checked against plain JS in q4_k.test.ts, q5_k.test.ts and q6_k.test.ts), in every build,
 // with super-block scales of every kind the layout takes (zero, 2^-24,
 // subnormals, 127.9375, negatives) and sub-block scales and quants at their
 // extremes; and *x4Fits must find what the layout cannot hold.
@@ -10,7 +10,7 @@ import type { KernelExports } from '../../../../src/engine/kernels/abi.js';
 import { instances, rng, randomActivations, layoutScaleF16, bits } from '../harness.js';
 
 interface KSpec {
-  name: 'q4_Kx4' | 'q6_Kx4';
+  name: 'q4_Kx4' | 'q5_Kx4' | 'q6_Kx4';
   typeSize: number;
   /** Byte offsets of the block's f16 scales (d, and dmin if any). */
   scales: number[];
@@ -28,6 +28,15 @@ const specs: KSpec[] = [
       for (let j = 4; j < 144; j++) blk[j] = mode === 0 ? 0 : mode === 1 ? 0xff : mode === 2 ? (j < 16 ? 0x3f : 0xff) : Math.floor(rand() * 256);
     },
     exports: { fits: 'q4_Kx4Fits', repack: 'repackQ4_Kx4', matVec: 'matVecQ4_Kx4', matMat: 'matMatQ4_Kx4', scalar: 'vecDotQ4_KQ8_KScalar' },
+  },
+  {
+    name: 'q5_Kx4', typeSize: 176, scales: [0, 2],
+    // scales, fifth bits and nibbles all 0, all ones, 6-bit scale maxima, random
+    fill(rand, blk, edge) {
+      const mode = edge ? Math.floor(rand() * 4) : 3;
+      for (let j = 4; j < 176; j++) blk[j] = mode === 0 ? 0 : mode === 1 ? 0xff : mode === 2 ? (j < 16 ? 0x3f : 0xff) : Math.floor(rand() * 256);
+    },
+    exports: { fits: 'q5_Kx4Fits', repack: 'repackQ5_Kx4', matVec: 'matVecQ5_Kx4', matMat: 'matMatQ5_Kx4', scalar: 'vecDotQ5_KQ8_KScalar' },
   },
   {
     name: 'q6_Kx4', typeSize: 210, scales: [208],
