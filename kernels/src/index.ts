@@ -10,6 +10,7 @@ export * from './q4_1';
 export * from './q5_0';
 export * from './q5_1';
 export * from './iq4_nl';
+export * from './iq4_nlx4';
 export * from './f32';
 export * from './f16';
 export * from './bf16';

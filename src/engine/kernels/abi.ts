@@ -113,6 +113,13 @@ export interface KernelExports extends ForwardOpExports {
   vecDotIQ4_NLQ8_0Relaxed: VecDotFn;
   matVecIQ4_NL: MatVecFn;
   matMatIQ4_NL: MatMatFn;
+  // IQ4_NL rows interleaved in fours (iq4_nlx4.ts, Q4_0's layout): row ranges are multiples of 4.
+  /** 1 if every one of nb blocks at w has a nonzero scale the interleaved layout takes (|d| < 128). */
+  iq4_nlx4Fits(w: number, nb: number): number;
+  /** Writes rows [r0, r1) of the plain matrix at src, interleaved, at the same offsets from dst. */
+  repackIQ4_NLx4(r0: number, r1: number, src: number, dst: number, n: number): void;
+  matVecIQ4_NLx4: MatVecFn;
+  matMatIQ4_NLx4: MatMatFn;
 
   // F32 (f32.ts): activations are the f32 rows themselves
   dequantizeRowF32: DequantizeFn;

@@ -43,7 +43,7 @@ export interface KernelTypeTraits {
   readonly relaxedOnX64?: { readonly matVec: KernelExportName; readonly matMat: KernelExportName };
   /**
    * A layout a matrix can be rewritten into at load, rows interleaved in
-   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, q4_kx4.ts, q5_kx4.ts, q6_kx4.ts), and its kernels: `fits` (w, nb)
+   * fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, iq4_nlx4.ts, q4_kx4.ts, q5_kx4.ts, q6_kx4.ts), and its kernels: `fits` (w, nb)
    * tells whether a matrix's contents allow it, `repack` (r0, r1, src, dst,
    * n) writes rows [r0, r1) of a plain copy at src into it at dst.
    */
@@ -94,6 +94,7 @@ const table: KernelTypeTraits[] = [
     activation: ACT_Q8_0, dequantize: 'dequantizeRowIQ4_NL',
     vecDotScalar: 'vecDotIQ4_NLQ8_0Scalar', vecDotSimd128: 'vecDotIQ4_NLQ8_0Simd128', vecDotRelaxed: 'vecDotIQ4_NLQ8_0Relaxed',
     matVec: 'matVecIQ4_NL', matMat: 'matMatIQ4_NL', rowAlign: 16,
+    interleaved: { fits: 'iq4_nlx4Fits', repack: 'repackIQ4_NLx4', matVec: 'matVecIQ4_NLx4', matMat: 'matMatIQ4_NLx4' },
   }),
   entry('f32', {
     activation: ACT_F32, dequantize: 'dequantizeRowF32',

@@ -30,7 +30,7 @@ for (const node of nodes) {
       });
       const failures = r.stdout.split('\n').filter((l) => /^\s*not ok/.test(l));
       t.equal(r.status, 0, `exit status (${failures.slice(0, 5).join(' | ') || r.stderr.slice(0, 500)})`);
-      for (const name of ['q4_0', 'q4_0x4', 'q5_0x4', 'q8_0x4', 'q4_Kx4', 'q5_Kx4', 'q6_Kx4', 'q8_0', 'q4_1', 'q5_0', 'q5_1', 'iq4_nl', 'F16', 'quantizeRowQ8_0', 'thread pool']) {
+      for (const name of ['q4_0', 'q4_0x4', 'q5_0x4', 'q8_0x4', 'iq4_nlx4', 'q4_Kx4', 'q5_Kx4', 'q6_Kx4', 'q8_0', 'q4_1', 'q5_0', 'q5_1', 'iq4_nl', 'F16', 'quantizeRowQ8_0', 'thread pool']) {
         t.match(r.stdout, new RegExp(`^ok \\d+ - ${name}`, 'm'), `${name} checks ran and passed`);
       }
     });

@@ -1,7 +1,7 @@
-// Rows interleaved in fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts): a repacked
+// Rows interleaved in fours (kernels/src/q4_0x4.ts, q5_0x4.ts, q8_0x4.ts, iq4_nlx4.ts): a repacked
 // matrix through matVec*x4 / matMat*x4 must give, bit for bit, the scalar
 // reference's dot on the original rows (vecDot*Scalar, itself checked against
-// plain JS in q4_0.test.ts, q5_0.test.ts and q8_0.test.ts), in every build, on scales of
+// plain JS in q4_0.test.ts, q5_0.test.ts, q8_0.test.ts and iq4_nl.test.ts), in every build, on scales of
 // every kind the layout takes (zero with any quants, subnormal, negative, up
 // to the largest half below 128); and *x4Fits must find what the layout
 // cannot hold.
@@ -10,8 +10,10 @@ import type { KernelExports } from '../../../../src/engine/kernels/abi.js';
 import { instances, rng, randomActivations, layoutScaleF16, bits } from '../harness.js';
 
 interface InterleavedSpec {
-  name: 'q4_0x4' | 'q5_0x4' | 'q8_0x4';
+  name: 'q4_0x4' | 'q5_0x4' | 'q8_0x4' | 'iq4_nlx4';
   typeSize: number;
+  /** False where no quant means 0, so a zero scale keeps the plain layout (IQ4_NL). */
+  zeroScale: boolean;
   /** Fills one block's quants (after its 2-byte scale); edge picks extremes. */
   quants(rand: () => number, blk: Uint8Array, edge: boolean): void;
   exports: { fits: keyof KernelExports; repack: keyof KernelExports; matVec: keyof KernelExports; matMat: keyof KernelExports; scalar: keyof KernelExports };
@@ -38,7 +40,8 @@ function fillMatrix(spec: InterleavedSpec, rand: () => number, blocks: number, e
   const w = mem.u8(wPtr, blocks * spec.typeSize);
   const blk = new Uint8Array(spec.typeSize);
   for (let i = 0; i < blocks; i++) {
-    const d = layoutScaleF16(rand, edge && rand() < 0.5);
+    let d = layoutScaleF16(rand, edge && rand() < 0.5);
+    if (!spec.zeroScale && (d & 0x7fff) === 0) d |= 1; // the smallest subnormal instead
     blk[0] = d & 255; blk[1] = d >> 8;
     spec.quants(rand, blk, edge);
     w.set(blk, i * spec.typeSize);
@@ -94,6 +97,7 @@ function checkInterleaved(spec: InterleavedSpec): void {
   t.test(`${spec.name}: what the layout cannot hold is found`, async (t) => {
     const rows = 8, nb = 5, blocks = rows * nb;
     const bad = ([['128', 0x5800], ['-1024', 0xe400], ['infinity', 0x7c00], ['NaN', 0x7e00]] as const)
+      .concat(spec.zeroScale ? [] : [['0', 0x0000], ['-0', 0x8000]])
       .map(([what, d]): [string, (w: Uint8Array, at: number) => void] => [`scale ${what}`, (w, at) => { w[at] = d & 255; w[at + 1] = d >> 8; }]);
     for (const [what, spoil] of bad) {
       fillMatrix(spec, rand, blocks, false);
@@ -107,7 +111,7 @@ function checkInterleaved(spec: InterleavedSpec): void {
 }
 
 checkInterleaved({
-  name: 'q4_0x4', typeSize: 18,
+  name: 'q4_0x4', typeSize: 18, zeroScale: true,
   quants(rand, blk, edge) {
     const mode = edge ? Math.floor(rand() * 4) : 3; // all 0, all 15, all 8, random
     for (let j = 0; j < 16; j++) blk[2 + j] = mode === 0 ? 0 : mode === 1 ? 0xff : mode === 2 ? 0x88 : Math.floor(rand() * 256);
@@ -116,7 +120,7 @@ checkInterleaved({
 });
 
 checkInterleaved({
-  name: 'q5_0x4', typeSize: 22,
+  name: 'q5_0x4', typeSize: 22, zeroScale: true,
   quants(rand, blk, edge) {
     const mode = edge ? Math.floor(rand() * 4) : 3; // all 0, all 31, all 16, random
     for (let j = 0; j < 20; j++) blk[2 + j] = mode === 0 ? 0 : mode === 1 ? 0xff : mode === 2 ? (j < 4 ? 0xff : 0) : Math.floor(rand() * 256);
@@ -125,10 +129,19 @@ checkInterleaved({
 });
 
 checkInterleaved({
-  name: 'q8_0x4', typeSize: 34,
+  name: 'q8_0x4', typeSize: 34, zeroScale: true,
   quants(rand, blk, edge) {
     const mode = edge ? Math.floor(rand() * 4) : 3; // all -128, all 127, all 0, random
     for (let j = 0; j < 32; j++) blk[2 + j] = mode === 0 ? 0x80 : mode === 1 ? 0x7f : mode === 2 ? 0 : Math.floor(rand() * 256);
   },
   exports: { fits: 'q8_0x4Fits', repack: 'repackQ8_0x4', matVec: 'matVecQ8_0x4', matMat: 'matMatQ8_0x4', scalar: 'vecDotQ8_0Q8_0Scalar' },
+});
+
+checkInterleaved({
+  name: 'iq4_nlx4', typeSize: 18, zeroScale: false,
+  quants(rand, blk, edge) {
+    const mode = edge ? Math.floor(rand() * 4) : 3; // all index 0 (-127), all 15 (113), all 8 (1), random
+    for (let j = 0; j < 16; j++) blk[2 + j] = mode === 0 ? 0 : mode === 1 ? 0xff : mode === 2 ? 0x88 : Math.floor(rand() * 256);
+  },
+  exports: { fits: 'iq4_nlx4Fits', repack: 'repackIQ4_NLx4', matVec: 'matVecIQ4_NLx4', matMat: 'matMatIQ4_NLx4', scalar: 'vecDotIQ4_NLQ8_0Scalar' },
 });

@@ -1,0 +1,178 @@
+// The kernels of the interleaved layouts whose weights are signed bytes:
+// Q8_0 (q8_0x4.ts, groups of 136 bytes: scale codes, then eight 16-byte
+// chunks, chunk s = weights 4s .. 4s + 3 of rows 0..3) and IQ4_NL
+// (iq4_nlx4.ts, Q4_0's groups of 72 bytes, q4_0x4.ts: four chunks of nibble
+// indexes, looked up in ggml's table with one swizzle per chunk of eight).
+// The `nl` argument picks the layout; it is a constant at every call, so each
+// build compiles one straight path per layout.
+//
+// Relaxed build: signed weights do not fit the relaxed dot's 7-bit operand, so
+// they meet the activation's positive and negative parts (q8_act.ts, each
+// 0..127), broadcast four bytes at a time: sum(w * a) = sum(w * pos) -
+// sum(w * neg), i32x4.relaxed_dot_i8x16_i7x16_add_s summing each row's four
+// products into its lane. Exact for every weight, -128 included. Widening
+// path (SIMD128 build): products of i8 pairs, each pair of products widened
+// to i32, rows gathered at the end of the group.
+//
+// Results are bit-identical to the family's scalar reference on the original
+// rows: exact integer block sums, the family's float product per block
+// ((isum * d) * da for Q8_0, (d * da) * isum for IQ4_NL), each row's blocks
+// added into four partial sums by block index mod 4, then (l0 + l1) + (l2 + l3).
+
+import { touchFrom, touchAhead, keepAlive } from './common';
+import { decodeScales, SCALE_MASK, SCALE_BIAS_BITS } from './x4_scales';
+
+let NIBBLE_MASK: v128 = i8x16.splat(0x0f);
+// ggml's kvalues_iq4nl (iq4_nl.ts).
+let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+
+/** Bytes of one group. */
+// @ts-ignore: decorator
+@inline function groupBytes(nl: bool): usize {
+  return nl ? 72 : 136;
+}
+
+/** Bytes of one row of n weights (Q8_0: 34 per block, IQ4_NL: 18). */
+// @ts-ignore: decorator
+@inline function rowBytesOf(n: i32, nl: bool): usize {
+  return <usize>(n >> 5) * (nl ? 18 : 34);
+}
+
+/** Relaxed: acc + the dot of chunk v with the four activation parts (pos or neg) at a, broadcast. */
+// @ts-ignore: decorator
+@inline function chunkDot(v: v128, a: usize, acc: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(v, v128.load32_splat(a), acc);
+}
+
+/** Widening: pairs of products of chunk v with the four activations at qs, rows 0..1 into lo and 2..3 into hi. */
+// @ts-ignore: decorator
+@inline function chunkLo(v: v128, a: v128, lo: v128): v128 {
+  return i32x4.add(lo, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_low_i8x16_s(v, a)));
+}
+// @ts-ignore: decorator
+@inline function chunkHi(v: v128, a: v128, hi: v128): v128 {
+  return i32x4.add(hi, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(v, a)));
+}
+
+/** Exact [isum row 0 .. isum row 3] of chunks v0..v7 (weights 4s .. 4s + 3 in chunk s) against block b of the activation row y. */
+// @ts-ignore: decorator
+@inline function groupSums(
+  v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, y: usize, b: i32, n: i32, nb: i32,
+): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // Four chains of four dot-adds (one chain would wait on each one's latency, x4_nibbles.ts).
+    const pos = y + <usize>n + 12 * <usize>nb + (<usize>b << 5);
+    const neg = pos + <usize>n;
+    const zero = i32x4.splat(0);
+    let pl = chunkDot(v0, pos, zero), ph = chunkDot(v4, pos + 16, zero);
+    let nl = chunkDot(v0, neg, zero), nh = chunkDot(v4, neg + 16, zero);
+    pl = chunkDot(v1, pos + 4, pl); ph = chunkDot(v5, pos + 20, ph);
+    nl = chunkDot(v1, neg + 4, nl); nh = chunkDot(v5, neg + 20, nh);
+    pl = chunkDot(v2, pos + 8, pl); ph = chunkDot(v6, pos + 24, ph);
+    nl = chunkDot(v2, neg + 8, nl); nh = chunkDot(v6, neg + 24, nh);
+    pl = chunkDot(v3, pos + 12, pl); ph = chunkDot(v7, pos + 28, ph);
+    nl = chunkDot(v3, neg + 12, nl); nh = chunkDot(v7, neg + 28, nh);
+    return i32x4.sub(i32x4.add(pl, ph), i32x4.add(nl, nh));
+  }
+  // Written out: as a loop over s the SIMD128 build's matVec was 1.17x slower.
+  const qs = y + (<usize>b << 5);
+  let lo = i32x4.splat(0), hi = i32x4.splat(0);
+  let a = v128.load32_splat(qs);
+  lo = chunkLo(v0, a, lo); hi = chunkHi(v0, a, hi);
+  a = v128.load32_splat(qs, 4);
+  lo = chunkLo(v1, a, lo); hi = chunkHi(v1, a, hi);
+  a = v128.load32_splat(qs, 8);
+  lo = chunkLo(v2, a, lo); hi = chunkHi(v2, a, hi);
+  a = v128.load32_splat(qs, 12);
+  lo = chunkLo(v3, a, lo); hi = chunkHi(v3, a, hi);
+  a = v128.load32_splat(qs, 16);
+  lo = chunkLo(v4, a, lo); hi = chunkHi(v4, a, hi);
+  a = v128.load32_splat(qs, 20);
+  lo = chunkLo(v5, a, lo); hi = chunkHi(v5, a, hi);
+  a = v128.load32_splat(qs, 24);
+  lo = chunkLo(v6, a, lo); hi = chunkHi(v6, a, hi);
+  a = v128.load32_splat(qs, 28);
+  lo = chunkLo(v7, a, lo); hi = chunkHi(v7, a, hi);
+  return i32x4.add(v128.shuffle<u32>(lo, hi, 0, 2, 4, 6), v128.shuffle<u32>(lo, hi, 1, 3, 5, 7));
+}
+
+/** IQ4_NL: the table values of the nibble indexes idx. */
+// @ts-ignore: decorator
+@inline function lookup(idx: v128, t: v128): v128 {
+  // Indexes are 0..15, where relaxed_swizzle is defined (and x86 skips the fix-up for larger ones).
+  return ASC_FEATURE_RELAXED_SIMD ? i8x16.relaxed_swizzle(t, idx) : i8x16.swizzle(t, idx);
+}
+
+/** Four rows' value of block b for activation row y, in the family's float order. */
+// @ts-ignore: decorator
+@inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, nl: bool, m: v128, t: v128, sm: v128, sb: v128): v128 {
+  const g = x + <usize>b * groupBytes(nl);
+  let isum: v128;
+  if (nl) {
+    // Chunk s of the group holds weights 4s .. 4s + 3 (low nibbles) and 4s + 16 .. 4s + 19 (high).
+    const c0 = v128.load(g, 8), c1 = v128.load(g, 24), c2 = v128.load(g, 40), c3 = v128.load(g, 56);
+    isum = groupSums(
+      lookup(v128.and(c0, m), t), lookup(v128.and(c1, m), t), lookup(v128.and(c2, m), t), lookup(v128.and(c3, m), t),
+      lookup(v128.and(i16x8.shr_u(c0, 4), m), t), lookup(v128.and(i16x8.shr_u(c1, 4), m), t),
+      lookup(v128.and(i16x8.shr_u(c2, 4), m), t), lookup(v128.and(i16x8.shr_u(c3, 4), m), t), y, b, n, nb,
+    );
+  } else {
+    isum = groupSums(
+      v128.load(g, 8), v128.load(g, 24), v128.load(g, 40), v128.load(g, 56),
+      v128.load(g, 72), v128.load(g, 88), v128.load(g, 104), v128.load(g, 120), y, b, n, nb,
+    );
+  }
+  const d = decodeScales(g, sm, sb), da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
+  if (nl) return f32x4.mul(f32x4.mul(d, da), f32x4.convert_i32x4_s(isum));
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), d), da);
+}
+
+/** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */
+// @ts-ignore: decorator
+@inline function quadDot(n: i32, x: usize, y: usize, nl: bool): v128 {
+  const nb = n >> 5;
+  const m = NIBBLE_MASK, t = NL_VALUES, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, nl, m, t, sm, sb));
+    acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, nl, m, t, sm, sb));
+    acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, nl, m, t, sm, sb));
+    acc3 = f32x4.add(acc3, groupTerm(x, y, b + 3, n, nb, nl, m, t, sm, sb));
+  }
+  // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
+  if (b < nb) acc0 = f32x4.add(acc0, groupTerm(x, y, b, n, nb, nl, m, t, sm, sb));
+  if (b + 1 < nb) acc1 = f32x4.add(acc1, groupTerm(x, y, b + 1, n, nb, nl, m, t, sm, sb));
+  if (b + 2 < nb) acc2 = f32x4.add(acc2, groupTerm(x, y, b + 2, n, nb, nl, m, t, sm, sb));
+  return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+}
+
+/** Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved matrix: out[r] = dot(row r, y). */
+// @ts-ignore: decorator
+@inline export function matVecSignedX4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize, nl: bool): void {
+  const rowBytes = rowBytesOf(n, nl);
+  let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    sink = touchAhead(sink, x);
+    v128.store(out + (<usize>r << 2), quadDot(n, x, y, nl));
+  }
+  keepAlive(sink, out, n);
+}
+
+/**
+ * Matrix x matrix (prefill) over an interleaved matrix: out[t * outStride +
+ * r] = dot(row r, activation row t). Tokens go one at a time through a quad
+ * (its 4 rows stay in L1): the two dot-adds per chunk bound it, not the
+ * weight loads that sharing chunks across tokens would save.
+ */
+// @ts-ignore: decorator
+@inline export function matMatSignedX4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32, nl: bool): void {
+  const rowBytes = rowBytesOf(n, nl);
+  const oStride = <usize>outStride << 2;
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    for (let t = 0; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, nl));
+  }
+}
