@@ -103,7 +103,15 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   return ASC_FEATURE_RELAXED_SIMD ? i8x16.relaxed_swizzle(t, idx) : i8x16.swizzle(t, idx);
 }
 
-/** Four rows' value of block b for activation row y, in the family's float order. */
+/** Four rows' value of block b for activation row y from their isum and scales d, in the family's float order. */
+// @ts-ignore: decorator
+@inline function blockValue(isum: v128, d: v128, y: usize, b: i32, n: i32, nl: bool): v128 {
+  const da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
+  if (nl) return f32x4.mul(f32x4.mul(d, da), f32x4.convert_i32x4_s(isum));
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), d), da);
+}
+
+/** Four rows' value of block b for activation row y. */
 // @ts-ignore: decorator
 @inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, nl: bool, m: v128, t: v128, sm: v128, sb: v128): v128 {
   const g = x + <usize>b * groupBytes(nl);
@@ -122,9 +130,7 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
       v128.load(g, 72), v128.load(g, 88), v128.load(g, 104), v128.load(g, 120), y, b, n, nb,
     );
   }
-  const d = decodeScales(g, sm, sb), da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
-  if (nl) return f32x4.mul(f32x4.mul(d, da), f32x4.convert_i32x4_s(isum));
-  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), d), da);
+  return blockValue(isum, decodeScales(g, sm, sb), y, b, n, nl);
 }
 
 /** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */
@@ -163,9 +169,10 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
 
 /**
  * Matrix x matrix (prefill) over an interleaved matrix: out[t * outStride +
- * r] = dot(row r, activation row t). Tokens go one at a time through a quad
- * (its 4 rows stay in L1): the two dot-adds per chunk bound it, not the
- * weight loads that sharing chunks across tokens would save.
+ * r] = dot(row r, activation row t). Q8_0: tokens go one at a time through a
+ * quad (its 4 rows stay in L1): the two dot-adds per chunk bound it, not the
+ * weight loads that sharing chunks across tokens would save. IQ4_NL: four
+ * tokens share each group's looked-up chunks.
  */
 // @ts-ignore: decorator
 @inline export function matMatSignedX4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32, nl: bool): void {
@@ -173,6 +180,40 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   const oStride = <usize>outStride << 2;
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
-    for (let t = 0; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, nl));
+    let t = 0;
+    if (nl) for (; t + 4 <= nTok; t += 4) quadDot4NL(n, x, y + <usize>t * <usize>yStride, <usize>yStride, out + <usize>t * oStride + (<usize>r << 2), oStride);
+    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, nl));
   }
+}
+
+/** quadDot of an IQ4_NL quad for four activation rows yStride apart, stored oStride apart; same sums, same order. */
+function quadDot4NL(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  const nb = n >> 5;
+  const m = NIBBLE_MASK, t = NL_VALUES, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
+  let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0), a23 = f32x4.splat(0);
+  let a30 = f32x4.splat(0), a31 = f32x4.splat(0), a32 = f32x4.splat(0), a33 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const g = x + <usize>b * 72;
+    const c0 = v128.load(g, 8), c1 = v128.load(g, 24), c2 = v128.load(g, 40), c3 = v128.load(g, 56);
+    const v0 = lookup(v128.and(c0, m), t), v1 = lookup(v128.and(c1, m), t), v2 = lookup(v128.and(c2, m), t), v3 = lookup(v128.and(c3, m), t);
+    const v4 = lookup(v128.and(i16x8.shr_u(c0, 4), m), t), v5 = lookup(v128.and(i16x8.shr_u(c1, 4), m), t);
+    const v6 = lookup(v128.and(i16x8.shr_u(c2, 4), m), t), v7 = lookup(v128.and(i16x8.shr_u(c3, 4), m), t);
+    const d = decodeScales(g, sm, sb);
+    const t0 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b, n, nb), d, y, b, n, true);
+    const t1 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b, n, nb), d, y1, b, n, true);
+    const t2 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b, n, nb), d, y2, b, n, true);
+    const t3 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b, n, nb), d, y3, b, n, true);
+    const lane = b & 3;
+    if (lane == 0) { a00 = f32x4.add(a00, t0); a10 = f32x4.add(a10, t1); a20 = f32x4.add(a20, t2); a30 = f32x4.add(a30, t3); }
+    else if (lane == 1) { a01 = f32x4.add(a01, t0); a11 = f32x4.add(a11, t1); a21 = f32x4.add(a21, t2); a31 = f32x4.add(a31, t3); }
+    else if (lane == 2) { a02 = f32x4.add(a02, t0); a12 = f32x4.add(a12, t1); a22 = f32x4.add(a22, t2); a32 = f32x4.add(a32, t3); }
+    else { a03 = f32x4.add(a03, t0); a13 = f32x4.add(a13, t1); a23 = f32x4.add(a23, t2); a33 = f32x4.add(a33, t3); }
+  }
+  v128.store(o, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
+  v128.store(o + oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
+  v128.store(o + 2 * oStride, f32x4.add(f32x4.add(a20, a21), f32x4.add(a22, a23)));
+  v128.store(o + 3 * oStride, f32x4.add(f32x4.add(a30, a31), f32x4.add(a32, a33)));
 }
