@@ -211,6 +211,11 @@ let BYTE_16: v128 = i8x16.splat(0x10);
 // with no touches, 5.4 touching every line of the row 16 rows ahead, 6.5-6.7
 // with 4 lines per page 32 KiB ahead (2 lines: 6.0; 8: 5.5; 128 KiB: worse);
 // Q8_0 151669x896 6.7 -> 7.7. No cost on a matrix already in cache.
+// The relaxed build's interleaved Q8_0 kernel, which takes the most bytes per
+// instruction, streams faster without touches (x4_signed.ts): TinyLlama Q8_0
+// decode +12-21%. The K-quant layouts also measured faster without them on
+// a 1 GiB matrix alone, but slower inside decode (TinyLlama Q4_K_M 14.0 ->
+// 11.9 tok/s at 1 thread, 26.2 -> 20.8 at 2), so they keep them.
 
 const TOUCH_DIST: usize = 32768;
 const TOUCH_LINES: usize = 4;

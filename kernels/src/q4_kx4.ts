@@ -19,6 +19,7 @@
 // row's blocks added into four partial sums by block index mod 4, then
 // (l0 + l1) + (l2 + l3).
 
+import { touchFrom, touchAhead, keepAlive } from './common';
 import { groupSums } from './x4_nibbles';
 import { SCALE_MASK, SCALE_BIAS_BITS, storeTransposed } from './x4_scales';
 import { headerFits, storeHeader, scalesLo, scalesHi, scaleOf, blockValue, NIBBLE_MASK, SIX_BITS, TOP_TWO, BYTE0, EVEN_BYTES } from './kx4_scales';
@@ -99,14 +100,17 @@ function repackGroupQ4_K(g: usize, p0: usize, rowBytes: usize): void {
   return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
 }
 
-/**
- * Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved Q4_K
- * matrix: out[r] = dot(row r, y). No touchAhead (common.ts): from memory
- * these groups stream faster on the core's own prefetcher alone.
- */
+/** Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved Q4_K matrix: out[r] = dot(row r, y). */
 export function matVecQ4_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   const rowBytes = <usize>(n >> 8) * QB;
-  for (let r = r0; r < r1; r += 4) v128.store(out + (<usize>r << 2), quadDot(n, w + <usize>r * rowBytes, y));
+  let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    sink = touchAhead(sink, x);
+    v128.store(out + (<usize>r << 2), quadDot(n, x, y));
+  }
+  keepAlive(sink, out, n);
 }
 
 /**

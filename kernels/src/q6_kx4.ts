@@ -24,6 +24,7 @@
 // bsum[j], per block (d * dy) * isum, each row's blocks added into four
 // partial sums by block index mod 4, then (l0 + l1) + (l2 + l3).
 
+import { touchFrom, touchAhead, keepAlive } from './common';
 import { blockScalesFit, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, storeTransposed, storeCodes } from './x4_scales';
 
 const QB: usize = 210;
@@ -196,14 +197,17 @@ let HIGH_TWO: v128 = i8x16.splat(0x30);
   return f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
 }
 
-/**
- * Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved Q6_K
- * matrix: out[r] = dot(row r, y). No touchAhead (common.ts): from memory
- * these groups stream faster on the core's own prefetcher alone.
- */
+/** Matrix x vector over rows [r0, r1) (multiples of 4) of an interleaved Q6_K matrix: out[r] = dot(row r, y). */
 export function matVecQ6_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize): void {
   const rowBytes = <usize>(n >> 8) * QB;
-  for (let r = r0; r < r1; r += 4) v128.store(out + (<usize>r << 2), quadDot(n, w + <usize>r * rowBytes, y));
+  let sink = i32x4.splat(0);
+  touchFrom(w, r0, r1, rowBytes);
+  for (let r = r0; r < r1; r += 4) {
+    const x = w + <usize>r * rowBytes;
+    sink = touchAhead(sink, x);
+    v128.store(out + (<usize>r << 2), quadDot(n, x, y));
+  }
+  keepAlive(sink, out, n);
 }
 
 /**

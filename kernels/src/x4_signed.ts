@@ -161,8 +161,9 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   touchFrom(w, r0, r1, rowBytes);
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
-    // Q8_0's groups stream faster from memory without the touches (9.8 -> 11 GB/s).
-    if (nl) sink = touchAhead(sink, x);
+    // The relaxed build's Q8_0 groups stream faster from memory without the
+    // touches (9.8 -> 11 GB/s); the SIMD128 build's widening path needs them.
+    if (nl || !ASC_FEATURE_RELAXED_SIMD) sink = touchAhead(sink, x);
     v128.store(out + (<usize>r << 2), quadDot(n, x, y, nl));
   }
   keepAlive(sink, out, n);
