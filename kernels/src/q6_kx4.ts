@@ -25,6 +25,7 @@
 // partial sums by block index mod 4, then (l0 + l1) + (l2 + l3).
 
 import { touchFrom, touchAhead, keepAlive } from './common';
+import { groupSums } from './x4_nibbles';
 import { blockScalesFit, decodeScales, SCALE_MASK, SCALE_BIAS_BITS, storeTransposed, storeCodes } from './x4_scales';
 
 const QB: usize = 210;
@@ -83,8 +84,7 @@ let HIGH_TWO: v128 = i8x16.splat(0x30);
 /**
  * Exact [sum q * a of row 0 .. row 3] over 16 weights: chunks w0..w3 (4 rows
  * x 4 weights each) against the activations at a .. a + 15. Relaxed: four
- * dot-adds in one chain. Widening (SIMD128 build): i16 lanes add four
- * products of at most 63 * 127 each, then pairs widen and rows gather.
+ * dot-adds in one chain.
  */
 // @ts-ignore: decorator
 @inline function sub16Sums(w0: v128, w1: v128, w2: v128, w3: v128, a: usize): v128 {
@@ -94,16 +94,10 @@ let HIGH_TWO: v128 = i8x16.splat(0x30);
     s = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 8), w2, s);
     return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(a, 12), w3, s);
   }
-  let a4 = v128.load32_splat(a);
-  let lo = i16x8.extmul_low_i8x16_s(w0, a4), hi = i16x8.extmul_high_i8x16_s(w0, a4);
-  a4 = v128.load32_splat(a, 4);
-  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w1, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w1, a4));
-  a4 = v128.load32_splat(a, 8);
-  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w2, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w2, a4));
-  a4 = v128.load32_splat(a, 12);
-  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w3, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w3, a4));
-  const l = i32x4.extadd_pairwise_i16x8_s(lo), h = i32x4.extadd_pairwise_i16x8_s(hi);
-  return i32x4.add(v128.shuffle<u32>(l, h, 0, 2, 4, 6), v128.shuffle<u32>(l, h, 1, 3, 5, 7));
+  // The SIMD128 build, where the engine keeps Q6_K plain: x4_nibbles.ts's
+  // widening sums, the other four chunks zero.
+  const zero = i32x4.splat(0);
+  return groupSums(w0, w1, w2, w3, zero, zero, zero, zero, a, zero);
 }
 
 /** Scale pair p of the group (lane r = scales[2p] | scales[2p + 1] << 16 of row r, as i16). */
