@@ -158,12 +158,80 @@ let SIXTEEN: v128 = i8x16.splat(16);
   const m = NIBBLE_MASK, bit = FIFTH_BIT, off = five ? SIXTEEN : EIGHT, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   let sink = i32x4.splat(0);
   touchFrom(w, r0, r1, rowBytes);
-  for (let r = r0; r < r1; r += 4) {
+  let r = r0;
+  if (ASC_FEATURE_RELAXED_SIMD && !five) {
+    for (; r + 8 <= r1; r += 8) {
+      const x = w + <usize>r * rowBytes;
+      sink = touchAhead(sink, x + 4 * rowBytes);
+      pairDot(n, x, x + 4 * rowBytes, y, m, sm, sb, out + (<usize>r << 2));
+    }
+  }
+  for (; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
     sink = touchAhead(sink, x);
     v128.store(out + (<usize>r << 2), quadDot(n, x, y, five, m, bit, off, sm, sb));
   }
   keepAlive(sink, out, n);
+}
+
+/** B's term of the last pairTerm: AssemblyScript has no multiple returns, and a global costs one store and one load. */
+let pairTermB: v128 = i32x4.splat(0);
+
+/** Dot-adds chunk v's low nibbles with the activation splat s into acc. */
+// @ts-ignore: decorator
+@inline function lowDot(v: v128, s: v128, acc: v128, m: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(s, v128.and(v, m), acc);
+}
+
+/** Dot-adds chunk v's high nibbles with the activation splat s into acc. */
+// @ts-ignore: decorator
+@inline function highDot(v: v128, s: v128, acc: v128, m: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(s, v128.and(i16x8.shr_u(v, 4), m), acc);
+}
+
+/**
+ * Block b's value for two Q4_0 quads at xa and xb (A's returned, B's in
+ * pairTermB), each as groupValue computes it, with every activation load
+ * shared by both: fewer instructions per weight byte let one core keep more
+ * lines in flight from memory (relaxed build).
+ */
+// @ts-ignore: decorator
+@inline function pairTerm(xa: usize, xb: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, sm: v128, sb: v128): v128 {
+  const ga = xa + <usize>b * 72, gb = xb + <usize>b * 72, a = y + (<usize>b << 5);
+  const init = v128.load32_splat(y + 3 * <usize>n + ((3 * <usize>nb + <usize>b) << 2)), zero = i32x4.splat(0);
+  let sl = v128.load32_splat(a), sh = v128.load32_splat(a, 16);
+  let va = v128.load(ga, 8), vb = v128.load(gb, 8);
+  let loA = lowDot(va, sl, init, m), hiA = highDot(va, sh, zero, m), loB = lowDot(vb, sl, init, m), hiB = highDot(vb, sh, zero, m);
+  sl = v128.load32_splat(a, 4); sh = v128.load32_splat(a, 20); va = v128.load(ga, 24); vb = v128.load(gb, 24);
+  loA = lowDot(va, sl, loA, m); hiA = highDot(va, sh, hiA, m); loB = lowDot(vb, sl, loB, m); hiB = highDot(vb, sh, hiB, m);
+  sl = v128.load32_splat(a, 8); sh = v128.load32_splat(a, 24); va = v128.load(ga, 40); vb = v128.load(gb, 40);
+  loA = lowDot(va, sl, loA, m); hiA = highDot(va, sh, hiA, m); loB = lowDot(vb, sl, loB, m); hiB = highDot(vb, sh, hiB, m);
+  sl = v128.load32_splat(a, 12); sh = v128.load32_splat(a, 28); va = v128.load(ga, 56); vb = v128.load(gb, 56);
+  loA = lowDot(va, sl, loA, m); hiA = highDot(va, sh, hiA, m); loB = lowDot(vb, sl, loB, m); hiB = highDot(vb, sh, hiB, m);
+  const da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
+  pairTermB = f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(loB, hiB)), decodeScales(gb, sm, sb)), da);
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(loA, hiA)), decodeScales(ga, sm, sb)), da);
+}
+
+/** quadDot for the Q4_0 quads at xa and xb (rows 4 apart), stored at o and o + 16. */
+// @ts-ignore: decorator
+@inline function pairDot(n: i32, xa: usize, xb: usize, y: usize, m: v128, sm: v128, sb: v128, o: usize): void {
+  const nb = n >> 5;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    a0 = f32x4.add(a0, pairTerm(xa, xb, y, b, n, nb, m, sm, sb)); b0 = f32x4.add(b0, pairTermB);
+    a1 = f32x4.add(a1, pairTerm(xa, xb, y, b + 1, n, nb, m, sm, sb)); b1 = f32x4.add(b1, pairTermB);
+    a2 = f32x4.add(a2, pairTerm(xa, xb, y, b + 2, n, nb, m, sm, sb)); b2 = f32x4.add(b2, pairTermB);
+    a3 = f32x4.add(a3, pairTerm(xa, xb, y, b + 3, n, nb, m, sm, sb)); b3 = f32x4.add(b3, pairTermB);
+  }
+  // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
+  if (b < nb) { a0 = f32x4.add(a0, pairTerm(xa, xb, y, b, n, nb, m, sm, sb)); b0 = f32x4.add(b0, pairTermB); }
+  if (b + 1 < nb) { a1 = f32x4.add(a1, pairTerm(xa, xb, y, b + 1, n, nb, m, sm, sb)); b1 = f32x4.add(b1, pairTermB); }
+  if (b + 2 < nb) { a2 = f32x4.add(a2, pairTerm(xa, xb, y, b + 2, n, nb, m, sm, sb)); b2 = f32x4.add(b2, pairTermB); }
+  v128.store(o, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  v128.store(o, f32x4.add(f32x4.add(b0, b1), f32x4.add(b2, b3)), 16);
 }
 
 /**
