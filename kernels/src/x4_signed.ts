@@ -159,7 +159,14 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   const rowBytes = rowBytesOf(n, nl);
   let sink = i32x4.splat(0);
   touchFrom(w, r0, r1, rowBytes);
-  for (let r = r0; r < r1; r += 4) {
+  let r = r0;
+  if (ASC_FEATURE_RELAXED_SIMD && !nl) {
+    for (; r + 8 <= r1; r += 8) {
+      const x = w + <usize>r * rowBytes;
+      pairDotQ8_0(n, x, x + 4 * rowBytes, y, out + (<usize>r << 2));
+    }
+  }
+  for (; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
     // The relaxed build's Q8_0 groups stream faster from memory without the
     // touches (9.8 -> 11 GB/s); the SIMD128 build's widening path needs them.
@@ -167,6 +174,68 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
     v128.store(out + (<usize>r << 2), quadDot(n, x, y, nl));
   }
   keepAlive(sink, out, n);
+}
+
+/** B's term of the last pairTermQ8_0: AssemblyScript has no multiple returns, and a global costs one store and one load. */
+let pairTermB: v128 = i32x4.splat(0);
+
+/** Relaxed: acc + the dot of chunk v with the broadcast activation part s. */
+// @ts-ignore: decorator
+@inline function splatDot(v: v128, s: v128, acc: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(v, s, acc);
+}
+
+/**
+ * Block b's value for two Q8_0 quads at xa and xb (A's returned, B's in
+ * pairTermB), each as groupTerm computes it, with every activation load
+ * shared by both (relaxed build): fewer instructions per weight byte let one
+ * core keep more lines in flight from memory (x4_nibbles.ts pairs Q4_0 quads).
+ */
+// @ts-ignore: decorator
+@inline function pairTermQ8_0(xa: usize, xb: usize, y: usize, b: i32, n: i32, nb: i32, sm: v128, sb: v128): v128 {
+  const ga = xa + <usize>b * 136, gb = xb + <usize>b * 136;
+  const pos = y + <usize>n + 12 * <usize>nb + (<usize>b << 5), neg = pos + <usize>n;
+  let pA = i32x4.splat(0), nA = pA, pB = pA, nB = pA;
+  let p = v128.load32_splat(pos), q = v128.load32_splat(neg), va = v128.load(ga, 8), vb = v128.load(gb, 8);
+  pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
+  p = v128.load32_splat(pos, 4); q = v128.load32_splat(neg, 4); va = v128.load(ga, 24); vb = v128.load(gb, 24);
+  pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
+  p = v128.load32_splat(pos, 8); q = v128.load32_splat(neg, 8); va = v128.load(ga, 40); vb = v128.load(gb, 40);
+  pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
+  p = v128.load32_splat(pos, 12); q = v128.load32_splat(neg, 12); va = v128.load(ga, 56); vb = v128.load(gb, 56);
+  pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
+  p = v128.load32_splat(pos, 16); q = v128.load32_splat(neg, 16); va = v128.load(ga, 72); vb = v128.load(gb, 72);
+  pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
+  p = v128.load32_splat(pos, 20); q = v128.load32_splat(neg, 20); va = v128.load(ga, 88); vb = v128.load(gb, 88);
+  pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
+  p = v128.load32_splat(pos, 24); q = v128.load32_splat(neg, 24); va = v128.load(ga, 104); vb = v128.load(gb, 104);
+  pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
+  p = v128.load32_splat(pos, 28); q = v128.load32_splat(neg, 28); va = v128.load(ga, 120); vb = v128.load(gb, 120);
+  pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
+  pairTermB = blockValue(i32x4.sub(pB, nB), decodeScales(gb, sm, sb), y, b, n, false);
+  return blockValue(i32x4.sub(pA, nA), decodeScales(ga, sm, sb), y, b, n, false);
+}
+
+/** quadDot for the Q8_0 quads at xa and xb (rows 4 apart), stored at o and o + 16. */
+// @ts-ignore: decorator
+@inline function pairDotQ8_0(n: i32, xa: usize, xb: usize, y: usize, o: usize): void {
+  const nb = n >> 5;
+  const sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    a0 = f32x4.add(a0, pairTermQ8_0(xa, xb, y, b, n, nb, sm, sb)); b0 = f32x4.add(b0, pairTermB);
+    a1 = f32x4.add(a1, pairTermQ8_0(xa, xb, y, b + 1, n, nb, sm, sb)); b1 = f32x4.add(b1, pairTermB);
+    a2 = f32x4.add(a2, pairTermQ8_0(xa, xb, y, b + 2, n, nb, sm, sb)); b2 = f32x4.add(b2, pairTermB);
+    a3 = f32x4.add(a3, pairTermQ8_0(xa, xb, y, b + 3, n, nb, sm, sb)); b3 = f32x4.add(b3, pairTermB);
+  }
+  // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
+  if (b < nb) { a0 = f32x4.add(a0, pairTermQ8_0(xa, xb, y, b, n, nb, sm, sb)); b0 = f32x4.add(b0, pairTermB); }
+  if (b + 1 < nb) { a1 = f32x4.add(a1, pairTermQ8_0(xa, xb, y, b + 1, n, nb, sm, sb)); b1 = f32x4.add(b1, pairTermB); }
+  if (b + 2 < nb) { a2 = f32x4.add(a2, pairTermQ8_0(xa, xb, y, b + 2, n, nb, sm, sb)); b2 = f32x4.add(b2, pairTermB); }
+  v128.store(o, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  v128.store(o, f32x4.add(f32x4.add(b0, b1), f32x4.add(b2, b3)), 16);
 }
 
 /**
