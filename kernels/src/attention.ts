@@ -71,22 +71,28 @@ function attentionRows(
   const units = nHeadKv * sets;
   const kvRow: usize = <usize>(nHeadKv * headDim) << (f16 ? 1 : 2);
   const headBytes: usize = <usize>headDim << (f16 ? 1 : 2);
-  for (let row = r0; row < r1; row++) {
-    const t = row / units, u = row % units;
+  // The SIMD path takes each unit's tokens of [r0, r1) together; rows are token-major.
+  const t0 = r0 / units, t1 = (r1 - 1) / units;
+  for (let u = 0; u < units; u++) {
+    const ta = t0 * units + u >= r0 ? t0 : t0 + 1;
+    const tb = t1 * units + u < r1 ? t1 : t1 - 1;
+    if (ta > tb) continue;
     const g = u / sets;
     const h0 = g * group + (u % sets) * 4;
     const hn = min(4, (g + 1) * group - h0);
     const k0 = keys + <usize>g * headBytes, v0 = values + <usize>g * headBytes;
-    for (let h = h0; h < h0 + hn; h++) {
-      const qh = q + (<usize>(t * nHead + h) * <usize>headDim << 2);
-      if (f16) for (let i = 0; i < headDim; i++) store<f32>(qh + (<usize>i << 2), roundF16(load<f32>(qh + (<usize>i << 2))));
+    for (let t = ta; t <= tb; t++) {
+      for (let h = h0; h < h0 + hn; h++) {
+        const qh = q + (<usize>(t * nHead + h) * <usize>headDim << 2);
+        if (f16) for (let i = 0; i < headDim; i++) store<f32>(qh + (<usize>i << 2), roundF16(load<f32>(qh + (<usize>i << 2))));
+      }
     }
     if (simd) {
-      setScoresSimd128(t, h0, hn, q, k0, kvRow, scores, nHead, headDim, pos0 + t, ctx, f16);
-      for (let h = h0; h < h0 + hn; h++) softmax(scores + (<usize>(t * nHead + h) * <usize>ctx << 2), pos0 + t, f16, true);
-      setValuesSimd128(t, h0, hn, out, v0, kvRow, scores, nHead, headDim, pos0 + t, ctx, f16);
+      unitSimd128(ta, tb, h0, hn, out, q, k0, v0, kvRow, scores, nHead, headDim, pos0, ctx, f16);
     } else {
-      for (let h = h0; h < h0 + hn; h++) headScalar(t, h, out, q, k0, v0, kvRow, scores, nHead, headDim, pos0 + t, ctx, f16);
+      for (let t = ta; t <= tb; t++) {
+        for (let h = h0; h < h0 + hn; h++) headScalar(t, h, out, q, k0, v0, kvRow, scores, nHead, headDim, pos0 + t, ctx, f16);
+      }
     }
   }
 }
@@ -145,73 +151,89 @@ function softmax(s: usize, p: i32, f16: bool, simd: bool): void {
 }
 
 /**
- * Scores of the heads h0 .. h0 + hn - 1 of token t against cache rows 0..p:
- * each 4-value piece of a key is converted once for all the heads. A set of
- * fewer than four heads repeats its last head in the spare lanes: the same
- * sums land in the same place.
+ * The heads h0 .. h0 + hn - 1 of tokens ta .. tb (one work unit): scores,
+ * softmax, weighted sum of values. Cache positions go in the outer loop, so
+ * an f16 row is converted once for all the tokens rather than once per token
+ * (a 64-token prompt converted each row 33 times on average). The converted
+ * row goes where this unit owns memory it does not need at that moment: out
+ * row (tb, h0) while scores are made, q row (tb, h0), whose query is spent by
+ * then, while values are added. Each (token, head) gets the same sums in the
+ * same order as headScalar.
  */
-function setScoresSimd128(
-  t: i32, h0: i32, hn: i32, q: usize, k0: usize, kvRow: usize, scores: usize,
-  nHead: i32, headDim: i32, p: i32, ctx: i32, f16: bool,
+function unitSimd128(
+  ta: i32, tb: i32, h0: i32, hn: i32, out: usize, q: usize, k0: usize, v0: usize, kvRow: usize, scores: usize,
+  nHead: i32, headDim: i32, pos0: i32, ctx: i32, f16: bool,
 ): void {
+  const spare: usize = <usize>((tb * nHead + h0) * headDim) << 2;
+  const last = pos0 + tb;
+  for (let j = 0; j <= last; j++) {
+    const k = f16 ? rowToF32(k0 + <usize>j * kvRow, out + spare, headDim) : k0 + <usize>j * kvRow;
+    for (let t = max(ta, j - pos0); t <= tb; t++) scoresAt(t, h0, hn, j, q, k, scores, nHead, headDim, ctx);
+  }
+  for (let t = ta; t <= tb; t++) {
+    for (let h = h0; h < h0 + hn; h++) softmax(scores + (<usize>(t * nHead + h) * <usize>ctx << 2), pos0 + t, f16, true);
+    memory.fill(out + (<usize>((t * nHead + h0) * headDim) << 2), 0, <usize>(hn * headDim) << 2);
+  }
+  for (let j = 0; j <= last; j++) {
+    const v = f16 ? rowToF32(v0 + <usize>j * kvRow, q + spare, headDim) : v0 + <usize>j * kvRow;
+    for (let t = max(ta, j - pos0); t <= tb; t++) addValuesAt(t, h0, hn, j, out, v, scores, nHead, headDim, ctx);
+  }
+}
+
+/** Converts the d halves at src to f32 at dst; returns dst. */
+function rowToF32(src: usize, dst: usize, d: i32): usize {
   const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
+  for (let i = 0; i < d; i += 4) v128.store(dst + (<usize>i << 2), loadF16x4(src + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn));
+  return dst;
+}
+
+/**
+ * Score j of the heads h0 .. h0 + hn - 1 of token t against the f32 key row
+ * k. A set of fewer than four heads repeats its last head in the spare lanes:
+ * the same sums land in the same place.
+ */
+// @ts-ignore: decorator
+@inline function scoresAt(t: i32, h0: i32, hn: i32, j: i32, q: usize, k: usize, scores: usize, nHead: i32, headDim: i32, ctx: i32): void {
   const scale: f32 = <f32>1 / Mathf.sqrt(<f32>headDim);
   const r0 = t * nHead + h0;
   const ra = r0 + min(1, hn - 1), rb = r0 + min(2, hn - 1), rc = r0 + min(3, hn - 1);
   const q0 = q + (<usize>r0 * <usize>headDim << 2), q1 = q + (<usize>ra * <usize>headDim << 2);
   const q2 = q + (<usize>rb * <usize>headDim << 2), q3 = q + (<usize>rc * <usize>headDim << 2);
-  const s0 = scores + (<usize>r0 * <usize>ctx << 2), s1 = scores + (<usize>ra * <usize>ctx << 2);
-  const s2 = scores + (<usize>rb * <usize>ctx << 2), s3 = scores + (<usize>rc * <usize>ctx << 2);
-  for (let j = 0; j <= p; j++) {
-    const k = k0 + <usize>j * kvRow;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (let i = 0; i < headDim; i += 4) {
-      const kv = f16 ? loadF16x4(k + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn) : v128.load(k + (<usize>i << 2));
-      const o = <usize>i << 2;
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(q0 + o), kv));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(q1 + o), kv));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(q2 + o), kv));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(q3 + o), kv));
-    }
-    const o = <usize>j << 2;
-    store<f32>(s0 + o, reduceLanes(a0) * scale);
-    store<f32>(s1 + o, reduceLanes(a1) * scale);
-    store<f32>(s2 + o, reduceLanes(a2) * scale);
-    store<f32>(s3 + o, reduceLanes(a3) * scale);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  for (let i = 0; i < headDim; i += 4) {
+    const o = <usize>i << 2;
+    const kv = v128.load(k + o);
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(q0 + o), kv));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(q1 + o), kv));
+    a2 = f32x4.add(a2, f32x4.mul(v128.load(q2 + o), kv));
+    a3 = f32x4.add(a3, f32x4.mul(v128.load(q3 + o), kv));
   }
+  const o = <usize>j << 2;
+  store<f32>(scores + (<usize>r0 * <usize>ctx << 2) + o, reduceLanes(a0) * scale);
+  store<f32>(scores + (<usize>ra * <usize>ctx << 2) + o, reduceLanes(a1) * scale);
+  store<f32>(scores + (<usize>rb * <usize>ctx << 2) + o, reduceLanes(a2) * scale);
+  store<f32>(scores + (<usize>rc * <usize>ctx << 2) + o, reduceLanes(a3) * scale);
 }
 
-/**
- * out rows of the heads h0 .. h0 + hn - 1 of token t = the sum over j of
- * weight_j * value row j (in order of j), each 4-value piece of a value row
- * converted once for all the heads.
- */
-function setValuesSimd128(
-  t: i32, h0: i32, hn: i32, out: usize, v0: usize, kvRow: usize, scores: usize,
-  nHead: i32, headDim: i32, p: i32, ctx: i32, f16: bool,
-): void {
-  const hs = F16_SIGN, hem = F16_EM, hti = F16_TINY, hmax = F16_MAX_FINITE, hrb = F16_REBIAS, hmn = F16_MIN_NORMAL;
+/** out rows of the heads h0 .. h0 + hn - 1 of token t += weight j * the f32 value row v. */
+// @ts-ignore: decorator
+@inline function addValuesAt(t: i32, h0: i32, hn: i32, j: i32, out: usize, v: usize, scores: usize, nHead: i32, headDim: i32, ctx: i32): void {
   const rows = t * nHead + h0;
   const o0 = out + (<usize>rows * <usize>headDim << 2);
   const rowBytes = <usize>headDim << 2;
-  const s0 = scores + (<usize>rows * <usize>ctx << 2);
   const sStride = <usize>ctx << 2;
-  for (let i = 0; i < hn * headDim; i++) store<f32>(o0 + (<usize>i << 2), 0);
-  for (let j = 0; j <= p; j++) {
-    const v = v0 + <usize>j * kvRow;
-    const sj = s0 + (<usize>j << 2);
-    const w0 = f32x4.splat(load<f32>(sj));
-    const w1 = f32x4.splat(hn > 1 ? load<f32>(sj + sStride) : 0);
-    const w2 = f32x4.splat(hn > 2 ? load<f32>(sj + 2 * sStride) : 0);
-    const w3 = f32x4.splat(hn > 3 ? load<f32>(sj + 3 * sStride) : 0);
-    for (let i = 0; i < headDim; i += 4) {
-      const vv = f16 ? loadF16x4(v + (<usize>i << 1), hs, hem, hti, hmax, hrb, hmn) : v128.load(v + (<usize>i << 2));
-      const o = o0 + (<usize>i << 2);
-      v128.store(o, f32x4.add(v128.load(o), f32x4.mul(w0, vv)));
-      if (hn > 1) v128.store(o + rowBytes, f32x4.add(v128.load(o + rowBytes), f32x4.mul(w1, vv)));
-      if (hn > 2) v128.store(o + 2 * rowBytes, f32x4.add(v128.load(o + 2 * rowBytes), f32x4.mul(w2, vv)));
-      if (hn > 3) v128.store(o + 3 * rowBytes, f32x4.add(v128.load(o + 3 * rowBytes), f32x4.mul(w3, vv)));
-    }
+  const sj = scores + (<usize>rows * <usize>ctx << 2) + (<usize>j << 2);
+  const w0 = f32x4.splat(load<f32>(sj));
+  const w1 = f32x4.splat(hn > 1 ? load<f32>(sj + sStride) : 0);
+  const w2 = f32x4.splat(hn > 2 ? load<f32>(sj + 2 * sStride) : 0);
+  const w3 = f32x4.splat(hn > 3 ? load<f32>(sj + 3 * sStride) : 0);
+  for (let i = 0; i < headDim; i += 4) {
+    const vv = v128.load(v + (<usize>i << 2));
+    const o = o0 + (<usize>i << 2);
+    v128.store(o, f32x4.add(v128.load(o), f32x4.mul(w0, vv)));
+    if (hn > 1) v128.store(o + rowBytes, f32x4.add(v128.load(o + rowBytes), f32x4.mul(w1, vv)));
+    if (hn > 2) v128.store(o + 2 * rowBytes, f32x4.add(v128.load(o + 2 * rowBytes), f32x4.mul(w2, vv)));
+    if (hn > 3) v128.store(o + 3 * rowBytes, f32x4.add(v128.load(o + 3 * rowBytes), f32x4.mul(w3, vv)));
   }
 }
 
@@ -221,10 +243,11 @@ function setValuesSimd128(
 }
 
 /**
- * Attention for rows [r0, r1) (row = token * nHead + head) of a batch whose
- * first token sits at position pos0; q and out are (tokens, nHead * headDim)
- * f32; the cache holds positions 0 .. pos0 + tokens - 1. q is rounded in
- * place when the cache is f16. kvF16: 1 for an f16 cache, 0 for f32.
+ * Attention for rows [r0, r1) (row = token * attentionUnits + unit) of a
+ * batch whose first token sits at position pos0; q and out are (tokens,
+ * nHead * headDim) f32; the cache holds positions 0 .. pos0 + tokens - 1.
+ * With an f16 cache q is rounded in place and, in the SIMD path, also used as
+ * scratch: after the call it holds no query. kvF16: 1 for an f16 cache, 0 for f32.
  */
 export function attentionSimd128(
   r0: i32, r1: i32, out: usize, q: usize, keys: usize, values: usize, scores: usize,
