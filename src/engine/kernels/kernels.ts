@@ -40,6 +40,8 @@ export class Kernels {
   private readonly pool: ThreadPool;
   private actPtr = 0;
   private actBytes = 0;
+  /** What the activation arena holds: format, input address, columns and tokens of the last conversion. */
+  private lastAct: { key: string; y: number; stride: number } | null = null;
   /** Families' relaxedOnX64 kernels pay off in the relaxed build on x64 (types.ts). */
   private readonly useRelaxedOnX64: boolean;
 
@@ -71,15 +73,19 @@ export class Kernels {
    * converted once to the format the weight type pairs with, then rows are
    * split across the threads; one token takes the matrix x vector kernel,
    * more take the matrix x matrix one (the weights are read once per call).
+   * sameInput: the caller promises the activations at xPtr are unchanged
+   * since the previous matmul, so their converted form is reused when that
+   * call converted the same rows to the same format (q, k and v of a layer
+   * share one input, and so do the feed-forward gate and up).
    */
-  matmul(weight: WeightRef, xPtr: number, nTokens: number, outPtr: number): void {
+  matmul(weight: WeightRef, xPtr: number, nTokens: number, outPtr: number, sameInput = false): void {
     const t = requireKernelType(weight.type, `weight ${weight.type} ${weight.rows}x${weight.cols}`);
     const { rows, cols } = weight;
     if (!(rows > 0 && cols > 0 && nTokens > 0)) throw new KernelError(`matmul with rows=${rows} cols=${cols} tokens=${nTokens}`);
     if (cols % t.ggml.blockSize !== 0 || cols % t.activation.blockSize !== 0) {
       throw new KernelError(`a ${t.ggml.name} row of ${cols} values is not a whole number of blocks`);
     }
-    const [y, yStride] = this.prepareActivations(t, xPtr, cols, nTokens);
+    const [y, yStride] = this.prepareActivations(t, xPtr, cols, nTokens, sameInput);
     const ex = this.exports as unknown as Record<string, (...a: number[]) => void>;
     const { matVec, matMat } = this.kernelsFor(t, weight);
     if (nTokens === 1) {
@@ -142,15 +148,19 @@ export class Kernels {
     return this.useRelaxedOnX64 && t.relaxedOnX64 !== undefined ? t.relaxedOnX64 : t;
   }
 
-  /** Converts activations for type t; returns the rows' address and stride. */
-  private prepareActivations(t: KernelTypeTraits, xPtr: number, cols: number, nTokens: number): [number, number] {
+  /** Converts activations for type t (or reuses the last conversion: matmul's sameInput); returns the rows' address and stride. */
+  private prepareActivations(t: KernelTypeTraits, xPtr: number, cols: number, nTokens: number, sameInput: boolean): [number, number] {
     const act = t.activation;
     if (act.quantizeRows === null || act.rowBytes === null) return [xPtr, cols * 4];
+    const key = `${act.name} ${xPtr} ${cols} ${nTokens}`;
+    if (sameInput && this.lastAct?.key === key) return [this.lastAct.y, this.lastAct.stride];
     const ex = this.exports as unknown as Record<string, (...a: number[]) => number>;
     const rowBytes = ex[act.rowBytes]!(cols);
     const stride = Math.ceil(rowBytes / 16) * 16;
     const y = this.actArena(stride * nTokens);
+    this.lastAct = null;
     this.pool.run(act.quantizeRows, ex[act.quantizeRows]!, nTokens, 1, [xPtr, cols * 4, y, stride, cols]);
+    this.lastAct = { key, y, stride };
     return [y, stride];
   }
 

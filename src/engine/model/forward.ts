@@ -30,10 +30,10 @@ export function forward(m: Model, tokens: readonly number[], pos: number, logitR
     // xb = rmsnorm(x) * attn_norm
     ops.rmsNorm(s.xb, s.x, lw.attnNorm.ptr, c.nEmbd, n, c.rmsEps);
 
-    // q = Wq xb + bq;  k = Wk xb + bk;  v = Wv xb + bv   (biases: qwen2)
+    // q = Wq xb + bq;  k = Wk xb + bk;  v = Wv xb + bv   (biases: qwen2; k and v reuse xb as q's matmul converted it)
     ops.matmul(lw.wq, s.xb, n, s.q);
-    ops.matmul(lw.wk, s.xb, n, s.k);
-    ops.matmul(lw.wv, s.xb, n, s.v);
+    ops.matmul(lw.wk, s.xb, n, s.k, true);
+    ops.matmul(lw.wv, s.xb, n, s.v, true);
     if (lw.bq && lw.bk && lw.bv) {
       ops.addRows(s.q, lw.bq.ptr, qDim, n);
       ops.addRows(s.k, lw.bk.ptr, kvDim, n);
@@ -62,9 +62,9 @@ export function forward(m: Model, tokens: readonly number[], pos: number, logitR
     // xb = rmsnorm(x) * ffn_norm
     ops.rmsNorm(s.xb, s.x, lw.ffnNorm.ptr, c.nEmbd, n, c.rmsEps);
 
-    // x += Wdown (silu(Wgate xb) * (Wup xb))
+    // x += Wdown (silu(Wgate xb) * (Wup xb))   (up reuses xb as gate's matmul converted it)
     ops.matmul(lw.wGate, s.xb, n, s.hb);
-    ops.matmul(lw.wUp, s.xb, n, s.hb2);
+    ops.matmul(lw.wUp, s.xb, n, s.hb2, true);
     ops.siluMul(s.hb, s.hb2, n * c.nFf);
     ops.matmul(lw.wDown, s.hb, n, s.xb2);
     ops.add(s.x, s.xb2, n * c.nEmbd);

@@ -26,8 +26,8 @@ export class ForwardOps {
   constructor(readonly kernels: Kernels) {}
 
   /** out (nTokens x rows) = W x (nTokens x cols). */
-  matmul(w: WeightRef, x: number, nTokens: number, out: number): void {
-    this.kernels.matmul(w, x, nTokens, out);
+  matmul(w: WeightRef, x: number, nTokens: number, out: number, sameInput = false): void {
+    this.kernels.matmul(w, x, nTokens, out, sameInput);
   }
 
   /** dst (f32, cols) = row `row` of W, dequantized. */

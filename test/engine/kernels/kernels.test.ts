@@ -113,6 +113,43 @@ t.test('interleave: an interleaved matrix gives the bits of the plain one on 1, 
   }
 });
 
+t.test('matmul sameInput: reuses the last conversion only for the same rows and format', async (t) => {
+  const memory = new KernelMemory({ maxPages: 256 });
+  const k = await Kernels.create({ memory, threads: 2 });
+  t.teardown(() => k.close());
+  const rand = rng(11);
+  const rows = 8, cols = 512, nTok = 3;
+  const matrix = (type: string, blockSize: number, typeSize: number) => {
+    const bytes = (rows * cols / blockSize) * typeSize;
+    const ptr = memory.alloc(bytes);
+    const wb = memory.u8(ptr, bytes);
+    for (let i = 0; i < bytes; i++) wb[i] = Math.floor(rand() * 256);
+    for (let i = 1; i < bytes; i += 2) wb[i]! &= 0x3f;
+    return { type, ptr, rows, cols };
+  };
+  const q40 = matrix('q4_0', 32, 18), q80 = matrix('q8_0', 32, 34), q4k = matrix('q4_K', 256, 144);
+  const xPtr = memory.alloc(nTok * cols * 4), outPtr = memory.alloc(nTok * rows * 4);
+  const x1 = randomActivations(rand, nTok * cols), x2 = randomActivations(rand, nTok * cols);
+  const run = (w: typeof q40, n: number, sameInput: boolean) => {
+    memory.f32(outPtr, nTok * rows).fill(NaN);
+    k.matmul(w, xPtr, n, outPtr, sameInput);
+    return Uint32Array.from(memory.f32(outPtr, n * rows), bits);
+  };
+  memory.f32(xPtr, nTok * cols).set(x1);
+  const q40x1 = run(q40, nTok, false), q80x1 = run(q80, nTok, false);
+  memory.f32(xPtr, nTok * cols).set(x2);
+  const q40x2 = run(q40, nTok, false), q4kx2 = run(q4k, nTok, false), q40x2one = run(q40, 1, false);
+  t.notSame(q40x2, q40x1, 'the two inputs give different results');
+  // The promise broken on purpose shows the conversion was skipped: x changed, the result did not.
+  memory.f32(xPtr, nTok * cols).set(x1);
+  run(q40, nTok, false);
+  memory.f32(xPtr, nTok * cols).set(x2);
+  t.same(run(q80, nTok, true), q80x1, 'same format (q8_0 pairs with Q8_0 activations too), same rows: reused');
+  t.same(run(q4k, nTok, true), q4kx2, 'another format (Q8_K): converted afresh');
+  t.same(run(q40, nTok, true), q40x2, 'back to Q8_0: converted afresh, the arena held Q8_K');
+  t.same(run(q40, 1, true), q40x2one, 'fewer tokens: converted afresh');
+});
+
 t.test('a trap in a worker is reported, and the pool keeps working', async (t) => {
   const memory = new KernelMemory({ maxPages: 64 });
   const k = await Kernels.create({ memory, threads: 2 });
