@@ -104,12 +104,14 @@ async function nativeRows() {
 
 function printNative(native) {
   process.stdout.write('\nMatrix x vector inside decode, nibble against native llama.cpp on the same files (GB/s of the\n' +
-    'feed-forward bytes a 2048 x 24576 one-layer model adds over a 2048 x 512 one, per the decode time it adds):\n');
-  process.stdout.write(`  ${'type'.padEnd(6)} ${'threads'.padStart(7)}  ${'node'.padEnd(7)} ${'nibble'.padStart(7)} ${'llama.cpp'.padStart(9)}  nibble / llama.cpp\n`);
+    'feed-forward bytes a 2048 x 24576 one-layer model adds over a 2048 x 512 one, per the decode time it adds;\n' +
+    'and the whole decode of the larger model, which those matrices dominate, as a ratio of tok/s):\n');
+  process.stdout.write(`  ${'type'.padEnd(6)} ${'threads'.padStart(7)}  ${'node'.padEnd(7)} ${'nibble'.padStart(7)} ${'llama.cpp'.padStart(9)}  ${'nibble / llama.cpp'.padEnd(18)}  whole decode\n`);
   const f = (x) => (x === null ? '-' : x.toFixed(2));
+  const x = (v) => (v === null ? '-' : v.toFixed(2) + 'x');
   for (const r of native) {
     const busy = r.max_foreign_cores !== null && r.max_foreign_cores > 0.15 ? `  BUSY (other processes ${r.max_foreign_cores.toFixed(2)} cores)` : '';
-    process.stdout.write(`  ${r.type.padEnd(6)} ${String(r.threads).padStart(7)}  ${r.node.padEnd(7)} ${f(r.nibble.gb_s).padStart(7)} ${f(r.llama.gb_s).padStart(9)}  ${r.ratio === null ? '-' : r.ratio.toFixed(2) + 'x'}${busy}\n`);
+    process.stdout.write(`  ${r.type.padEnd(6)} ${String(r.threads).padStart(7)}  ${r.node.padEnd(7)} ${f(r.nibble.gb_s).padStart(7)} ${f(r.llama.gb_s).padStart(9)}  ${x(r.ratio).padEnd(18)}  ${x(r.big_ratio)}${busy}\n`);
   }
 }
 

@@ -33,8 +33,10 @@ export interface MatVecRow {
   node: string;
   nibble: MatVecFigure;
   llama: MatVecFigure;
-  /** nibble / llama.cpp. */
+  /** nibble / llama.cpp of gb_s. */
   ratio: number | null;
+  /** nibble / llama.cpp of tg_big: the whole decode of the larger model, which its feed-forward matrices dominate (steadier, as neither engine's small-model time enters it). */
+  big_ratio: number | null;
   /** Feed-forward bytes per token the larger model adds. */
   added_bytes: number;
   /** Most foreign CPU (cores) seen during any of the row's runs. */
@@ -67,7 +69,8 @@ export function matVecAgainstPeer(o: MatVecOptions): MatVecRow[] {
         const foreign = samples.map((s) => s.sample.busy.foreign_cores).filter((f): f is number => f !== null);
         rows.push({
           type, threads, node: node.label, nibble, llama,
-          ratio: nibble.gb_s !== null && llama.gb_s !== null ? nibble.gb_s / llama.gb_s : null,
+          ratio: ratioOf(nibble.gb_s, llama.gb_s),
+          big_ratio: ratioOf(nibble.tg_big, llama.tg_big),
           added_bytes: big.bytesPerToken - small.bytesPerToken,
           max_foreign_cores: foreign.length ? Math.max(...foreign) : null,
         });
@@ -109,6 +112,11 @@ function figure(samples: Tagged[], engine: Sample['engine'], node: string, big: 
   };
   const tgBig = tg(big), tgSmall = tg(small);
   return { tg_big: tgBig, tg_small: tgSmall, gb_s: addedRate(big.bytesPerToken - small.bytesPerToken, tgBig, tgSmall) };
+}
+
+/** a / b, or null when either is missing. */
+export function ratioOf(a: number | null, b: number | null): number | null {
+  return a !== null && b !== null ? a / b : null;
 }
 
 /**

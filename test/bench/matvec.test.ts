@@ -1,7 +1,7 @@
 // The matrix x vector rate bench:kernels derives from two decode speeds
 // (src/bench/matvec.ts): the bytes the larger model adds over the time it adds.
 import t from 'tap';
-import { addedRate } from '../../src/bench/matvec.js';
+import { addedRate, ratioOf } from '../../src/bench/matvec.js';
 
 t.test('addedRate: added bytes over added time per token', async (t) => {
   // 100 MB more per token; 10 tok/s against 100 tok/s: 0.09 s more per token.
@@ -15,4 +15,10 @@ t.test('addedRate: no figure when one is missing or the larger model was not slo
   t.equal(addedRate(100e6, 10, null), null);
   t.equal(addedRate(100e6, 100, 100), null);
   t.equal(addedRate(100e6, 120, 100), null);
+});
+
+t.test('ratioOf: nibble / llama.cpp, or no figure when one is missing', async (t) => {
+  t.equal(ratioOf(60, 75), 0.8);
+  t.equal(ratioOf(null, 75), null);
+  t.equal(ratioOf(60, null), null);
 });
