@@ -196,6 +196,7 @@ let pairTermB: v128 = i32x4.splat(0);
   const ga = xa + <usize>b * 136, gb = xb + <usize>b * 136;
   const pos = y + <usize>n + 12 * <usize>nb + (<usize>b << 5), neg = pos + <usize>n;
   let pA = i32x4.splat(0), nA = pA, pB = pA, nB = pA;
+  // Written out: as a loop over the eight chunks, 3% slower from memory.
   let p = v128.load32_splat(pos), q = v128.load32_splat(neg), va = v128.load(ga, 8), vb = v128.load(gb, 8);
   pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
   p = v128.load32_splat(pos, 4); q = v128.load32_splat(neg, 4); va = v128.load(ga, 24); vb = v128.load(gb, 24);
