@@ -214,8 +214,10 @@ let BYTE_16: v128 = i8x16.splat(0x10);
 // The relaxed build's interleaved Q8_0 kernel, which takes the most bytes per
 // instruction, streams faster without touches (x4_signed.ts): TinyLlama Q8_0
 // decode +12-21%. So do the relaxed build's Q4_0 quads taken in pairs
-// (x4_nibbles.ts), inside decode: TinyLlama Q4_0 14.55 -> 15.05 tok/s at 1
-// thread, 27.4 -> 28.65 at 2 (a 1 GiB matrix alone: 10.2 -> 9.2 GB/s). The K-quant layouts also measured faster without them on
+// (x4_nibbles.ts), inside decode (measured with adjacent quads paired, before
+// pairs were split across the halves of the rows: TinyLlama Q4_0 14.55 ->
+// 15.05 tok/s at 1 thread, 27.4 -> 28.65 at 2; a 1 GiB matrix alone 10.2 ->
+// 9.2 GB/s). The K-quant layouts also measured faster without them on
 // a 1 GiB matrix alone, but slower inside decode (TinyLlama Q4_K_M 14.0 ->
 // 11.9 tok/s at 1 thread, 26.2 -> 20.8 at 2), so they keep them.
 

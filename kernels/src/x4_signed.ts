@@ -158,14 +158,17 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
 @inline export function matVecSignedX4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: usize, nl: bool): void {
   const rowBytes = rowBytesOf(n, nl);
   let sink = i32x4.splat(0);
-  touchFrom(w, r0, r1, rowBytes);
   let r = r0;
   if (ASC_FEATURE_RELAXED_SIMD && !nl) {
-    for (; r + 8 <= r1; r += 8) {
+    // Quad i of the range pairs with quad i + half, as x4_nibbles.ts pairs Q4_0's.
+    const half = ((r1 - r0) >> 3) << 2;
+    for (; r < r0 + half; r += 4) {
       const x = w + <usize>r * rowBytes;
-      pairDotQ8_0(n, x, x + 4 * rowBytes, y, out + (<usize>r << 2));
+      pairDotQ8_0(n, x, x + <usize>half * rowBytes, y, out + (<usize>r << 2), out + (<usize>(r + half) << 2));
     }
+    r += half;
   }
+  touchFrom(w, r, r1, rowBytes);
   for (; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
     // The relaxed build's Q8_0 groups stream faster from memory without the
@@ -217,9 +220,9 @@ let pairTermB: v128 = i32x4.splat(0);
   return blockValue(i32x4.sub(pA, nA), decodeScales(ga, sm, sb), y, b, n, false);
 }
 
-/** quadDot for the Q8_0 quads at xa and xb (rows 4 apart), stored at o and o + 16. */
+/** quadDot for the Q8_0 quads at xa and xb, stored at oa and ob. */
 // @ts-ignore: decorator
-@inline function pairDotQ8_0(n: i32, xa: usize, xb: usize, y: usize, o: usize): void {
+@inline function pairDotQ8_0(n: i32, xa: usize, xb: usize, y: usize, oa: usize, ob: usize): void {
   const nb = n >> 5;
   const sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
@@ -235,8 +238,8 @@ let pairTermB: v128 = i32x4.splat(0);
   if (b < nb) { a0 = f32x4.add(a0, pairTermQ8_0(xa, xb, y, b, n, nb, sm, sb)); b0 = f32x4.add(b0, pairTermB); }
   if (b + 1 < nb) { a1 = f32x4.add(a1, pairTermQ8_0(xa, xb, y, b + 1, n, nb, sm, sb)); b1 = f32x4.add(b1, pairTermB); }
   if (b + 2 < nb) { a2 = f32x4.add(a2, pairTermQ8_0(xa, xb, y, b + 2, n, nb, sm, sb)); b2 = f32x4.add(b2, pairTermB); }
-  v128.store(o, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-  v128.store(o, f32x4.add(f32x4.add(b0, b1), f32x4.add(b2, b3)), 16);
+  v128.store(oa, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  v128.store(ob, f32x4.add(f32x4.add(b0, b1), f32x4.add(b2, b3)));
 }
 
 /**
