@@ -98,8 +98,7 @@ let SIXTEEN: v128 = i8x16.splat(16);
   lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w6, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w6, a4));
   a4 = v128.load32_splat(a, 28);
   lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(w7, a4)); hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(w7, a4));
-  const l = i32x4.extadd_pairwise_i16x8_s(lo), h = i32x4.extadd_pairwise_i16x8_s(hi);
-  return i32x4.add(v128.shuffle<u32>(l, h, 0, 2, 4, 6), v128.shuffle<u32>(l, h, 1, 3, 5, 7));
+  return gatherRows(lo, hi);
 }
 
 /** Four rows' value of block b for one activation row y, in the family's float order. */
@@ -158,11 +157,12 @@ let SIXTEEN: v128 = i8x16.splat(16);
   const m = NIBBLE_MASK, bit = FIFTH_BIT, off = five ? SIXTEEN : EIGHT, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   let sink = i32x4.splat(0);
   let r = r0;
-  if (ASC_FEATURE_RELAXED_SIMD && !five) {
+  if (!five) {
     // Quad i of the range pairs with quad i + half: two streams, each reading
     // up its own pages (adjacent quads would interleave two streams inside
     // one page, which held SmolLM2's 1536 x 576 matrices back 20%). No
-    // touches: inside decode these stream faster without them (common.ts).
+    // touches: inside decode the relaxed build's pairs stream faster without
+    // them (common.ts); the SIMD128 build's were measured only without.
     const half = ((r1 - r0) >> 3) << 2;
     for (; r < r0 + half; r += 4) {
       const x = w + <usize>r * rowBytes;
@@ -194,14 +194,32 @@ let pairTermB: v128 = i32x4.splat(0);
   return i32x4.relaxed_dot_i8x16_i7x16_add_s(s, v128.and(i16x8.shr_u(v, 4), m), acc);
 }
 
+/** Widening: four rows' products of chunk v's nibbles (high ones if high) less 8 with the activations s, into the i16 sums lo (rows 0, 1) and, returned, hi (rows 2, 3). */
+// @ts-ignore: decorator
+@inline function wideLo(v: v128, s: v128, lo: v128, m: v128, off: v128, high: bool): v128 {
+  return i16x8.add(lo, i16x8.extmul_low_i8x16_s(i8x16.sub(v128.and(high ? i16x8.shr_u(v, 4) : v, m), off), s));
+}
+// @ts-ignore: decorator
+@inline function wideHi(v: v128, s: v128, hi: v128, m: v128, off: v128, high: bool): v128 {
+  return i16x8.add(hi, i16x8.extmul_high_i8x16_s(i8x16.sub(v128.and(high ? i16x8.shr_u(v, 4) : v, m), off), s));
+}
+
+/** Widening: the rows' i32 sums from their i16 sums lo (rows 0, 1) and hi (rows 2, 3). */
+// @ts-ignore: decorator
+@inline function gatherRows(lo: v128, hi: v128): v128 {
+  const l = i32x4.extadd_pairwise_i16x8_s(lo), h = i32x4.extadd_pairwise_i16x8_s(hi);
+  return i32x4.add(v128.shuffle<u32>(l, h, 0, 2, 4, 6), v128.shuffle<u32>(l, h, 1, 3, 5, 7));
+}
+
 /**
  * Block b's value for two Q4_0 quads at xa and xb (A's returned, B's in
  * pairTermB), each as groupValue computes it, with every activation load
  * shared by both: fewer instructions per weight byte let one core keep more
- * lines in flight from memory (relaxed build).
+ * lines in flight from memory.
  */
 // @ts-ignore: decorator
 @inline function pairTerm(xa: usize, xb: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, sm: v128, sb: v128): v128 {
+  if (!ASC_FEATURE_RELAXED_SIMD) return pairTermWide(xa, xb, y, b, n, m, EIGHT, sm, sb);
   const ga = xa + <usize>b * 72, gb = xb + <usize>b * 72, a = y + (<usize>b << 5);
   const init = v128.load32_splat(y + 3 * <usize>n + ((3 * <usize>nb + <usize>b) << 2)), zero = i32x4.splat(0);
   let sl = v128.load32_splat(a), sh = v128.load32_splat(a, 16);
@@ -216,6 +234,32 @@ let pairTermB: v128 = i32x4.splat(0);
   const da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
   pairTermB = f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(loB, hiB)), decodeScales(gb, sm, sb)), da);
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(loA, hiA)), decodeScales(ga, sm, sb)), da);
+}
+
+/** pairTerm on the widening path (SIMD128 build). */
+// @ts-ignore: decorator
+@inline function pairTermWide(xa: usize, xb: usize, y: usize, b: i32, n: i32, m: v128, off: v128, sm: v128, sb: v128): v128 {
+  const ga = xa + <usize>b * 72, gb = xb + <usize>b * 72, a = y + (<usize>b << 5);
+  let lA = i16x8.splat(0), hA = lA, lB = lA, hB = lA;
+  let va = v128.load(ga, 8), vb = v128.load(gb, 8), s = v128.load32_splat(a);
+  lA = wideLo(va, s, lA, m, off, false); hA = wideHi(va, s, hA, m, off, false); lB = wideLo(vb, s, lB, m, off, false); hB = wideHi(vb, s, hB, m, off, false);
+  s = v128.load32_splat(a, 16);
+  lA = wideLo(va, s, lA, m, off, true); hA = wideHi(va, s, hA, m, off, true); lB = wideLo(vb, s, lB, m, off, true); hB = wideHi(vb, s, hB, m, off, true);
+  va = v128.load(ga, 24); vb = v128.load(gb, 24); s = v128.load32_splat(a, 4);
+  lA = wideLo(va, s, lA, m, off, false); hA = wideHi(va, s, hA, m, off, false); lB = wideLo(vb, s, lB, m, off, false); hB = wideHi(vb, s, hB, m, off, false);
+  s = v128.load32_splat(a, 20);
+  lA = wideLo(va, s, lA, m, off, true); hA = wideHi(va, s, hA, m, off, true); lB = wideLo(vb, s, lB, m, off, true); hB = wideHi(vb, s, hB, m, off, true);
+  va = v128.load(ga, 40); vb = v128.load(gb, 40); s = v128.load32_splat(a, 8);
+  lA = wideLo(va, s, lA, m, off, false); hA = wideHi(va, s, hA, m, off, false); lB = wideLo(vb, s, lB, m, off, false); hB = wideHi(vb, s, hB, m, off, false);
+  s = v128.load32_splat(a, 24);
+  lA = wideLo(va, s, lA, m, off, true); hA = wideHi(va, s, hA, m, off, true); lB = wideLo(vb, s, lB, m, off, true); hB = wideHi(vb, s, hB, m, off, true);
+  va = v128.load(ga, 56); vb = v128.load(gb, 56); s = v128.load32_splat(a, 12);
+  lA = wideLo(va, s, lA, m, off, false); hA = wideHi(va, s, hA, m, off, false); lB = wideLo(vb, s, lB, m, off, false); hB = wideHi(vb, s, hB, m, off, false);
+  s = v128.load32_splat(a, 28);
+  lA = wideLo(va, s, lA, m, off, true); hA = wideHi(va, s, hA, m, off, true); lB = wideLo(vb, s, lB, m, off, true); hB = wideHi(vb, s, hB, m, off, true);
+  const da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
+  pairTermB = f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(gatherRows(lB, hB)), decodeScales(gb, sm, sb)), da);
+  return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(gatherRows(lA, hA)), decodeScales(ga, sm, sb)), da);
 }
 
 /** quadDot for the Q4_0 quads at xa and xb, stored at oa and ob. */
