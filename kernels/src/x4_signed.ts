@@ -93,7 +93,7 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   lo = chunkLo(v6, a, lo); hi = chunkHi(v6, a, hi);
   a = v128.load32_splat(qs, 28);
   lo = chunkLo(v7, a, lo); hi = chunkHi(v7, a, hi);
-  return i32x4.add(v128.shuffle<u32>(lo, hi, 0, 2, 4, 6), v128.shuffle<u32>(lo, hi, 1, 3, 5, 7));
+  return gatherRows(lo, hi);
 }
 
 /** IQ4_NL: the table values of the nibble indexes idx. */
@@ -159,7 +159,7 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   const rowBytes = rowBytesOf(n, nl);
   let sink = i32x4.splat(0);
   let r = r0;
-  if (ASC_FEATURE_RELAXED_SIMD && !nl) {
+  if (!nl) {
     // Quad i of the range pairs with quad i + half, as x4_nibbles.ts pairs Q4_0's.
     const half = ((r1 - r0) >> 3) << 2;
     for (; r < r0 + half; r += 4) {
@@ -196,6 +196,7 @@ let pairTermB: v128 = i32x4.splat(0);
  */
 // @ts-ignore: decorator
 @inline function pairTermQ8_0(xa: usize, xb: usize, y: usize, b: i32, n: i32, nb: i32, sm: v128, sb: v128): v128 {
+  if (!ASC_FEATURE_RELAXED_SIMD) return pairTermQ8_0Wide(xa, xb, y, b, n, sm, sb);
   const ga = xa + <usize>b * 136, gb = xb + <usize>b * 136;
   const pos = y + <usize>n + 12 * <usize>nb + (<usize>b << 5), neg = pos + <usize>n;
   let pA = i32x4.splat(0), nA = pA, pB = pA, nB = pA;
@@ -218,6 +219,37 @@ let pairTermB: v128 = i32x4.splat(0);
   pA = splatDot(va, p, pA); nA = splatDot(va, q, nA); pB = splatDot(vb, p, pB); nB = splatDot(vb, q, nB);
   pairTermB = blockValue(i32x4.sub(pB, nB), decodeScales(gb, sm, sb), y, b, n, false);
   return blockValue(i32x4.sub(pA, nA), decodeScales(ga, sm, sb), y, b, n, false);
+}
+
+/** pairTermQ8_0 on the widening path (SIMD128 build), written out as groupSums' is. */
+// @ts-ignore: decorator
+@inline function pairTermQ8_0Wide(xa: usize, xb: usize, y: usize, b: i32, n: i32, sm: v128, sb: v128): v128 {
+  const ga = xa + <usize>b * 136, gb = xb + <usize>b * 136, qs = y + (<usize>b << 5);
+  let lA = i32x4.splat(0), hA = lA, lB = lA, hB = lA, va: v128, vb: v128, a: v128;
+  va = v128.load(ga, 8); vb = v128.load(gb, 8); a = v128.load32_splat(qs, 0);
+  lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
+  va = v128.load(ga, 24); vb = v128.load(gb, 24); a = v128.load32_splat(qs, 4);
+  lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
+  va = v128.load(ga, 40); vb = v128.load(gb, 40); a = v128.load32_splat(qs, 8);
+  lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
+  va = v128.load(ga, 56); vb = v128.load(gb, 56); a = v128.load32_splat(qs, 12);
+  lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
+  va = v128.load(ga, 72); vb = v128.load(gb, 72); a = v128.load32_splat(qs, 16);
+  lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
+  va = v128.load(ga, 88); vb = v128.load(gb, 88); a = v128.load32_splat(qs, 20);
+  lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
+  va = v128.load(ga, 104); vb = v128.load(gb, 104); a = v128.load32_splat(qs, 24);
+  lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
+  va = v128.load(ga, 120); vb = v128.load(gb, 120); a = v128.load32_splat(qs, 28);
+  lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
+  pairTermB = blockValue(gatherRows(lB, hB), decodeScales(gb, sm, sb), y, b, n, false);
+  return blockValue(gatherRows(lA, hA), decodeScales(ga, sm, sb), y, b, n, false);
+}
+
+/** Widening: the rows' sums from the pair sums lo (rows 0, 1) and hi (rows 2, 3). */
+// @ts-ignore: decorator
+@inline function gatherRows(lo: v128, hi: v128): v128 {
+  return i32x4.add(v128.shuffle<u32>(lo, hi, 0, 2, 4, 6), v128.shuffle<u32>(lo, hi, 1, 3, 5, 7));
 }
 
 /** quadDot for the Q8_0 quads at xa and xb, stored at oa and ob. */
