@@ -93,7 +93,7 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   lo = chunkLo(v6, a, lo); hi = chunkHi(v6, a, hi);
   a = v128.load32_splat(qs, 28);
   lo = chunkLo(v7, a, lo); hi = chunkHi(v7, a, hi);
-  return gatherRows(lo, hi);
+  return gatherPairs(lo, hi);
 }
 
 /** IQ4_NL: the table values of the nibble indexes idx. */
@@ -242,13 +242,13 @@ let pairTermB: v128 = i32x4.splat(0);
   lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
   va = v128.load(ga, 120); vb = v128.load(gb, 120); a = v128.load32_splat(qs, 28);
   lA = chunkLo(va, a, lA); hA = chunkHi(va, a, hA); lB = chunkLo(vb, a, lB); hB = chunkHi(vb, a, hB);
-  pairTermB = blockValue(gatherRows(lB, hB), decodeScales(gb, sm, sb), y, b, n, false);
-  return blockValue(gatherRows(lA, hA), decodeScales(ga, sm, sb), y, b, n, false);
+  pairTermB = blockValue(gatherPairs(lB, hB), decodeScales(gb, sm, sb), y, b, n, false);
+  return blockValue(gatherPairs(lA, hA), decodeScales(ga, sm, sb), y, b, n, false);
 }
 
 /** Widening: the rows' sums from the pair sums lo (rows 0, 1) and hi (rows 2, 3). */
 // @ts-ignore: decorator
-@inline function gatherRows(lo: v128, hi: v128): v128 {
+@inline function gatherPairs(lo: v128, hi: v128): v128 {
   return i32x4.add(v128.shuffle<u32>(lo, hi, 0, 2, 4, 6), v128.shuffle<u32>(lo, hi, 1, 3, 5, 7));
 }
 
