@@ -157,7 +157,7 @@ let SIXTEEN: v128 = i8x16.splat(16);
   const m = NIBBLE_MASK, bit = FIFTH_BIT, off = five ? SIXTEEN : EIGHT, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   let sink = i32x4.splat(0);
   let r = r0;
-  if (!five) {
+  if (!five || ASC_FEATURE_RELAXED_SIMD) {
     // Quad i of the range pairs with quad i + half: two streams, each reading
     // up its own pages (adjacent quads would interleave two streams inside
     // one page, which held SmolLM2's 1536 x 576 matrices back 20%). No
@@ -166,7 +166,7 @@ let SIXTEEN: v128 = i8x16.splat(16);
     const half = ((r1 - r0) >> 3) << 2;
     for (; r < r0 + half; r += 4) {
       const x = w + <usize>r * rowBytes;
-      pairDot(n, x, x + <usize>half * rowBytes, y, m, sm, sb, out + (<usize>r << 2), out + (<usize>(r + half) << 2));
+      pairDot(n, x, x + <usize>half * rowBytes, y, m, sm, sb, out + (<usize>r << 2), out + (<usize>(r + half) << 2), five);
     }
     r += half;
   }
@@ -212,13 +212,15 @@ let pairTermB: v128 = i32x4.splat(0);
 }
 
 /**
- * Block b's value for two Q4_0 quads at xa and xb (A's returned, B's in
+ * Block b's value for two quads at xa and xb (A's returned, B's in
  * pairTermB), each as groupValue computes it, with every activation load
  * shared by both: fewer instructions per weight byte let one core keep more
  * lines in flight from memory.
  */
 // @ts-ignore: decorator
-@inline function pairTerm(xa: usize, xb: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, sm: v128, sb: v128): v128 {
+@inline function pairTerm(xa: usize, xb: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, sm: v128, sb: v128, five: bool): v128 {
+  // Q5_0 pairs only in the relaxed build (matVecX4 keeps the SIMD128 build's single).
+  if (five) return ASC_FEATURE_RELAXED_SIMD ? pairTermQ5(xa, xb, y, b, n, nb, m, FIFTH_BIT, sm, sb) : unreachable();
   if (!ASC_FEATURE_RELAXED_SIMD) return pairTermWide(xa, xb, y, b, n, m, EIGHT, sm, sb);
   const ga = xa + <usize>b * 72, gb = xb + <usize>b * 72, a = y + (<usize>b << 5);
   const init = v128.load32_splat(y + 3 * <usize>n + ((3 * <usize>nb + <usize>b) << 2)), zero = i32x4.splat(0);
@@ -234,6 +236,32 @@ let pairTermB: v128 = i32x4.splat(0);
   const da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
   pairTermB = f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(loB, hiB)), decodeScales(gb, sm, sb)), da);
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(loA, hiA)), decodeScales(ga, sm, sb)), da);
+}
+
+/** Relaxed: acc + the dot of Q5_0 chunk c (from qs chunk v and high bits hb) with the activation splat s. */
+// @ts-ignore: decorator
+@inline function fiveDot(v: v128, hb: v128, c: i32, s: v128, acc: v128, m: v128, bit: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(s, chunkWeights(v, hb, c, true, m, bit, SIXTEEN), acc);
+}
+
+/** pairTerm for Q5_0 quads (relaxed build). */
+// @ts-ignore: decorator
+@inline function pairTermQ5(xa: usize, xb: usize, y: usize, b: i32, n: i32, nb: i32, m: v128, bit: v128, sm: v128, sb: v128): v128 {
+  const ga = xa + <usize>b * 88, gb = xb + <usize>b * 88, a = y + (<usize>b << 5);
+  const hA = v128.load(ga, 8), hB = v128.load(gb, 8);
+  let loA = v128.load32_splat(y + 3 * <usize>n + ((4 * <usize>nb + <usize>b) << 2)), loB = loA, hiA = i32x4.splat(0), hiB = hiA;
+  let sl: v128, sh: v128, va: v128, vb: v128;
+  sl = v128.load32_splat(a, 0); sh = v128.load32_splat(a, 16); va = v128.load(ga, 24); vb = v128.load(gb, 24);
+  loA = fiveDot(va, hA, 0, sl, loA, m, bit); hiA = fiveDot(va, hA, 4, sh, hiA, m, bit); loB = fiveDot(vb, hB, 0, sl, loB, m, bit); hiB = fiveDot(vb, hB, 4, sh, hiB, m, bit);
+  sl = v128.load32_splat(a, 4); sh = v128.load32_splat(a, 20); va = v128.load(ga, 40); vb = v128.load(gb, 40);
+  loA = fiveDot(va, hA, 1, sl, loA, m, bit); hiA = fiveDot(va, hA, 5, sh, hiA, m, bit); loB = fiveDot(vb, hB, 1, sl, loB, m, bit); hiB = fiveDot(vb, hB, 5, sh, hiB, m, bit);
+  sl = v128.load32_splat(a, 8); sh = v128.load32_splat(a, 24); va = v128.load(ga, 56); vb = v128.load(gb, 56);
+  loA = fiveDot(va, hA, 2, sl, loA, m, bit); hiA = fiveDot(va, hA, 6, sh, hiA, m, bit); loB = fiveDot(vb, hB, 2, sl, loB, m, bit); hiB = fiveDot(vb, hB, 6, sh, hiB, m, bit);
+  sl = v128.load32_splat(a, 12); sh = v128.load32_splat(a, 28); va = v128.load(ga, 72); vb = v128.load(gb, 72);
+  loA = fiveDot(va, hA, 3, sl, loA, m, bit); hiA = fiveDot(va, hA, 7, sh, hiA, m, bit); loB = fiveDot(vb, hB, 3, sl, loB, m, bit); hiB = fiveDot(vb, hB, 7, sh, hiB, m, bit);
+  const da = v128.load32_splat(y + <usize>n + (<usize>b << 2));
+  pairTermB = f32x4.mul(f32x4.mul(decodeScales(gb, sm, sb), da), f32x4.convert_i32x4_s(i32x4.add(loB, hiB)));
+  return f32x4.mul(f32x4.mul(decodeScales(ga, sm, sb), da), f32x4.convert_i32x4_s(i32x4.add(loA, hiA)));
 }
 
 /** pairTerm on the widening path (SIMD128 build). */
@@ -262,23 +290,23 @@ let pairTermB: v128 = i32x4.splat(0);
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(gatherRows(lA, hA)), decodeScales(ga, sm, sb)), da);
 }
 
-/** quadDot for the Q4_0 quads at xa and xb, stored at oa and ob. */
+/** quadDot for the quads at xa and xb, stored at oa and ob. */
 // @ts-ignore: decorator
-@inline function pairDot(n: i32, xa: usize, xb: usize, y: usize, m: v128, sm: v128, sb: v128, oa: usize, ob: usize): void {
+@inline function pairDot(n: i32, xa: usize, xb: usize, y: usize, m: v128, sm: v128, sb: v128, oa: usize, ob: usize, five: bool): void {
   const nb = n >> 5;
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
-    a0 = f32x4.add(a0, pairTerm(xa, xb, y, b, n, nb, m, sm, sb)); b0 = f32x4.add(b0, pairTermB);
-    a1 = f32x4.add(a1, pairTerm(xa, xb, y, b + 1, n, nb, m, sm, sb)); b1 = f32x4.add(b1, pairTermB);
-    a2 = f32x4.add(a2, pairTerm(xa, xb, y, b + 2, n, nb, m, sm, sb)); b2 = f32x4.add(b2, pairTermB);
-    a3 = f32x4.add(a3, pairTerm(xa, xb, y, b + 3, n, nb, m, sm, sb)); b3 = f32x4.add(b3, pairTermB);
+    a0 = f32x4.add(a0, pairTerm(xa, xb, y, b, n, nb, m, sm, sb, five)); b0 = f32x4.add(b0, pairTermB);
+    a1 = f32x4.add(a1, pairTerm(xa, xb, y, b + 1, n, nb, m, sm, sb, five)); b1 = f32x4.add(b1, pairTermB);
+    a2 = f32x4.add(a2, pairTerm(xa, xb, y, b + 2, n, nb, m, sm, sb, five)); b2 = f32x4.add(b2, pairTermB);
+    a3 = f32x4.add(a3, pairTerm(xa, xb, y, b + 3, n, nb, m, sm, sb, five)); b3 = f32x4.add(b3, pairTermB);
   }
   // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
-  if (b < nb) { a0 = f32x4.add(a0, pairTerm(xa, xb, y, b, n, nb, m, sm, sb)); b0 = f32x4.add(b0, pairTermB); }
-  if (b + 1 < nb) { a1 = f32x4.add(a1, pairTerm(xa, xb, y, b + 1, n, nb, m, sm, sb)); b1 = f32x4.add(b1, pairTermB); }
-  if (b + 2 < nb) { a2 = f32x4.add(a2, pairTerm(xa, xb, y, b + 2, n, nb, m, sm, sb)); b2 = f32x4.add(b2, pairTermB); }
+  if (b < nb) { a0 = f32x4.add(a0, pairTerm(xa, xb, y, b, n, nb, m, sm, sb, five)); b0 = f32x4.add(b0, pairTermB); }
+  if (b + 1 < nb) { a1 = f32x4.add(a1, pairTerm(xa, xb, y, b + 1, n, nb, m, sm, sb, five)); b1 = f32x4.add(b1, pairTermB); }
+  if (b + 2 < nb) { a2 = f32x4.add(a2, pairTerm(xa, xb, y, b + 2, n, nb, m, sm, sb, five)); b2 = f32x4.add(b2, pairTermB); }
   v128.store(oa, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
   v128.store(ob, f32x4.add(f32x4.add(b0, b1), f32x4.add(b2, b3)));
 }
