@@ -166,9 +166,10 @@ function unitSimd128(
 ): void {
   const spare: usize = <usize>((tb * nHead + h0) * headDim) << 2;
   const last = pos0 + tb;
+  const scale: f32 = <f32>1 / Mathf.sqrt(<f32>headDim);
   for (let j = 0; j <= last; j++) {
     const k = f16 ? rowToF32(k0 + <usize>j * kvRow, out + spare, headDim) : k0 + <usize>j * kvRow;
-    for (let t = max(ta, j - pos0); t <= tb; t++) scoresAt(t, h0, hn, j, q, k, scores, nHead, headDim, ctx);
+    for (let t = max(ta, j - pos0); t <= tb; t++) scoresAt(t, h0, hn, j, q, k, scores, nHead, headDim, ctx, scale);
   }
   for (let t = ta; t <= tb; t++) {
     for (let h = h0; h < h0 + hn; h++) softmax(scores + (<usize>(t * nHead + h) * <usize>ctx << 2), pos0 + t, f16, true);
@@ -188,13 +189,12 @@ function rowToF32(src: usize, dst: usize, d: i32): usize {
 }
 
 /**
- * Score j of the heads h0 .. h0 + hn - 1 of token t against the f32 key row
- * k. A set of fewer than four heads repeats its last head in the spare lanes:
- * the same sums land in the same place.
+ * Score j (times scale) of the heads h0 .. h0 + hn - 1 of token t against the
+ * f32 key row k. A set of fewer than four heads repeats its last head in the
+ * spare lanes: the same sums land in the same place.
  */
 // @ts-ignore: decorator
-@inline function scoresAt(t: i32, h0: i32, hn: i32, j: i32, q: usize, k: usize, scores: usize, nHead: i32, headDim: i32, ctx: i32): void {
-  const scale: f32 = <f32>1 / Mathf.sqrt(<f32>headDim);
+@inline function scoresAt(t: i32, h0: i32, hn: i32, j: i32, q: usize, k: usize, scores: usize, nHead: i32, headDim: i32, ctx: i32, scale: f32): void {
   const r0 = t * nHead + h0;
   const ra = r0 + min(1, hn - 1), rb = r0 + min(2, hn - 1), rc = r0 + min(3, hn - 1);
   const q0 = q + (<usize>r0 * <usize>headDim << 2), q1 = q + (<usize>ra * <usize>headDim << 2);

@@ -158,7 +158,7 @@ export class Kernels {
     const rowBytes = ex[act.rowBytes]!(cols);
     const stride = Math.ceil(rowBytes / 16) * 16;
     const y = this.actArena(stride * nTokens);
-    this.lastAct = null;
+    this.lastAct = null; // a conversion that throws leaves the arena's contents unknown
     this.pool.run(act.quantizeRows, ex[act.quantizeRows]!, nTokens, 1, [xPtr, cols * 4, y, stride, cols]);
     this.lastAct = { key, y, stride };
     return [y, stride];
