@@ -313,64 +313,92 @@ let pairTermB: v128 = i32x4.splat(0);
 
 /**
  * Matrix x matrix (prefill) over an interleaved matrix: out[t * outStride +
- * r] = dot(row r, activation row t). Four tokens share each group's unpacked
- * chunks and converted scales.
+ * r] = dot(row r, activation row t). Eight tokens (relaxed build), then four,
+ * then one share each group's unpacked chunks and converted scales.
  */
 // @ts-ignore: decorator
 @inline export function matMatX4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32, five: bool): void {
   const rowBytes = rowBytesOf(n, five);
   const oStride = <usize>outStride << 2;
+  const ys = <usize>yStride;
   const m = NIBBLE_MASK, bit = FIFTH_BIT, off = five ? SIXTEEN : EIGHT, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
     let t = 0;
+    // The widening path (SIMD128 build) gains nothing from eight: its time goes to the multiplies.
+    if (ASC_FEATURE_RELAXED_SIMD) for (; t + 8 <= nTok; t += 8) {
+      const o = out + <usize>t * oStride + (<usize>r << 2);
+      if (five) quadDot8Q5_0(n, x, y + <usize>t * ys, ys, o, oStride);
+      else quadDot8Q4_0(n, x, y + <usize>t * ys, ys, o, oStride);
+    }
     for (; t + 4 <= nTok; t += 4) {
       const o = out + <usize>t * oStride + (<usize>r << 2);
-      if (five) quadDot4Q5(n, x, y + <usize>t * <usize>yStride, <usize>yStride, o, oStride);
-      else quadDot4Q4(n, x, y + <usize>t * <usize>yStride, <usize>yStride, o, oStride);
+      if (five) quadDot4Q5_0(n, x, y + <usize>t * ys, ys, o, oStride);
+      else quadDot4Q4_0(n, x, y + <usize>t * ys, ys, o, oStride);
     }
-    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, five, m, bit, off, sm, sb));
+    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * ys, five, m, bit, off, sm, sb));
   }
 }
 
-function quadDot4Q4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
-  quadDot4(n, x, y, yStride, o, oStride, false);
+function quadDot8Q4_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDotTile(n, x, y, yStride, o, oStride, false, true);
 }
 
-function quadDot4Q5(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
-  quadDot4(n, x, y, yStride, o, oStride, true);
+function quadDot8Q5_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDotTile(n, x, y, yStride, o, oStride, true, true);
+}
+
+function quadDot4Q4_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDotTile(n, x, y, yStride, o, oStride, false, false);
+}
+
+function quadDot4Q5_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDotTile(n, x, y, yStride, o, oStride, true, false);
 }
 
 /**
- * quadDot for four activation rows yStride apart, stored oStride apart; same
- * sums, same order. Sixteen partial sums do not fit the registers; four
- * blocks per pass, each with its own partial sums written out, keep V8 from
- * reloading all of them at every block (1.17x over a branch on b % 4).
+ * quadDot for eight (or four) activation rows yStride apart, stored oStride
+ * apart; same sums, same order. The partial sums do not fit the registers;
+ * four blocks per pass, each with its own partial sums written out, keep V8
+ * from reloading all of them at every block (1.17x over a branch on b % 4).
+ * Eight tokens share each unpacked group twice as widely as four: TinyLlama
+ * Q4_0 prefill 1.09x, Qwen2.5 Q4_K_M (mostly Q5_0) 1.15x.
  */
 // @ts-ignore: decorator
-@inline function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize, five: bool): void {
+@inline function quadDotTile(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize, five: bool, eight: bool): void {
   const nb = n >> 5;
   const m = NIBBLE_MASK, bit = FIFTH_BIT, off = five ? SIXTEEN : EIGHT, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   const gb = groupBytes(five), at = chunksAt(five);
-  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride, y4 = y3 + yStride, y5 = y4 + yStride, y6 = y5 + yStride, y7 = y6 + yStride;
   let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
   let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
   let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0), a23 = f32x4.splat(0);
   let a30 = f32x4.splat(0), a31 = f32x4.splat(0), a32 = f32x4.splat(0), a33 = f32x4.splat(0);
+  let a40 = f32x4.splat(0), a41 = f32x4.splat(0), a42 = f32x4.splat(0), a43 = f32x4.splat(0);
+  let a50 = f32x4.splat(0), a51 = f32x4.splat(0), a52 = f32x4.splat(0), a53 = f32x4.splat(0);
+  let a60 = f32x4.splat(0), a61 = f32x4.splat(0), a62 = f32x4.splat(0), a63 = f32x4.splat(0);
+  let a70 = f32x4.splat(0), a71 = f32x4.splat(0), a72 = f32x4.splat(0), a73 = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     let g = x + <usize>b * gb, q = g + at;
-    let v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-    let hb = five ? v128.load(g, 8) : m;
-    let w0 = chunkWeights(v0, hb, 0, five, m, bit, off), w1 = chunkWeights(v1, hb, 1, five, m, bit, off);
-    let w2 = chunkWeights(v2, hb, 2, five, m, bit, off), w3 = chunkWeights(v3, hb, 3, five, m, bit, off);
-    let w4 = chunkWeights(v0, hb, 4, five, m, bit, off), w5 = chunkWeights(v1, hb, 5, five, m, bit, off);
-    let w6 = chunkWeights(v2, hb, 6, five, m, bit, off), w7 = chunkWeights(v3, hb, 7, five, m, bit, off);
-    let dw = decodeScales(g, sm, sb);
+    let v0: v128, v1: v128, v2: v128, v3: v128, hb: v128, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, dw: v128;
+    v0 = v128.load(q); v1 = v128.load(q, 16); v2 = v128.load(q, 32); v3 = v128.load(q, 48);
+    hb = five ? v128.load(g, 8) : m;
+    w0 = chunkWeights(v0, hb, 0, five, m, bit, off); w1 = chunkWeights(v1, hb, 1, five, m, bit, off);
+    w2 = chunkWeights(v2, hb, 2, five, m, bit, off); w3 = chunkWeights(v3, hb, 3, five, m, bit, off);
+    w4 = chunkWeights(v0, hb, 4, five, m, bit, off); w5 = chunkWeights(v1, hb, 5, five, m, bit, off);
+    w6 = chunkWeights(v2, hb, 6, five, m, bit, off); w7 = chunkWeights(v3, hb, 7, five, m, bit, off);
+    dw = decodeScales(g, sm, sb);
     a00 = f32x4.add(a00, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y, b, n, nb, five));
     a10 = f32x4.add(a10, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b, n, nb, five));
     a20 = f32x4.add(a20, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b, n, nb, five));
     a30 = f32x4.add(a30, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b, n, nb, five));
+    if (eight) {
+      a40 = f32x4.add(a40, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y4, b, n, nb, five));
+      a50 = f32x4.add(a50, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y5, b, n, nb, five));
+      a60 = f32x4.add(a60, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y6, b, n, nb, five));
+      a70 = f32x4.add(a70, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y7, b, n, nb, five));
+    }
     g += gb; q += gb;
     v0 = v128.load(q); v1 = v128.load(q, 16); v2 = v128.load(q, 32); v3 = v128.load(q, 48);
     hb = five ? v128.load(g, 8) : m;
@@ -383,6 +411,12 @@ function quadDot4Q5(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStrid
     a11 = f32x4.add(a11, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 1, n, nb, five));
     a21 = f32x4.add(a21, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 1, n, nb, five));
     a31 = f32x4.add(a31, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 1, n, nb, five));
+    if (eight) {
+      a41 = f32x4.add(a41, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y4, b + 1, n, nb, five));
+      a51 = f32x4.add(a51, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y5, b + 1, n, nb, five));
+      a61 = f32x4.add(a61, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y6, b + 1, n, nb, five));
+      a71 = f32x4.add(a71, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y7, b + 1, n, nb, five));
+    }
     g += gb; q += gb;
     v0 = v128.load(q); v1 = v128.load(q, 16); v2 = v128.load(q, 32); v3 = v128.load(q, 48);
     hb = five ? v128.load(g, 8) : m;
@@ -395,6 +429,12 @@ function quadDot4Q5(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStrid
     a12 = f32x4.add(a12, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 2, n, nb, five));
     a22 = f32x4.add(a22, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 2, n, nb, five));
     a32 = f32x4.add(a32, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 2, n, nb, five));
+    if (eight) {
+      a42 = f32x4.add(a42, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y4, b + 2, n, nb, five));
+      a52 = f32x4.add(a52, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y5, b + 2, n, nb, five));
+      a62 = f32x4.add(a62, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y6, b + 2, n, nb, five));
+      a72 = f32x4.add(a72, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y7, b + 2, n, nb, five));
+    }
     g += gb; q += gb;
     v0 = v128.load(q); v1 = v128.load(q, 16); v2 = v128.load(q, 32); v3 = v128.load(q, 48);
     hb = five ? v128.load(g, 8) : m;
@@ -407,6 +447,12 @@ function quadDot4Q5(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStrid
     a13 = f32x4.add(a13, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y1, b + 3, n, nb, five));
     a23 = f32x4.add(a23, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y2, b + 3, n, nb, five));
     a33 = f32x4.add(a33, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y3, b + 3, n, nb, five));
+    if (eight) {
+      a43 = f32x4.add(a43, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y4, b + 3, n, nb, five));
+      a53 = f32x4.add(a53, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y5, b + 3, n, nb, five));
+      a63 = f32x4.add(a63, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y6, b + 3, n, nb, five));
+      a73 = f32x4.add(a73, groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y7, b + 3, n, nb, five));
+    }
   }
   // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
   for (; b < nb; b++) {
@@ -426,9 +472,23 @@ function quadDot4Q5(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStrid
     if (lane == 0) { a00 = f32x4.add(a00, t0); a10 = f32x4.add(a10, t1); a20 = f32x4.add(a20, t2); a30 = f32x4.add(a30, t3); }
     else if (lane == 1) { a01 = f32x4.add(a01, t0); a11 = f32x4.add(a11, t1); a21 = f32x4.add(a21, t2); a31 = f32x4.add(a31, t3); }
     else { a02 = f32x4.add(a02, t0); a12 = f32x4.add(a12, t1); a22 = f32x4.add(a22, t2); a32 = f32x4.add(a32, t3); }
+    if (eight) {
+      const t4 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y4, b, n, nb, five);
+      const t5 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y5, b, n, nb, five);
+      const t6 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y6, b, n, nb, five);
+      const t7 = groupValue(w0, w1, w2, w3, w4, w5, w6, w7, dw, y7, b, n, nb, five);
+      if (lane == 0) { a40 = f32x4.add(a40, t4); a50 = f32x4.add(a50, t5); a60 = f32x4.add(a60, t6); a70 = f32x4.add(a70, t7); }
+      else if (lane == 1) { a41 = f32x4.add(a41, t4); a51 = f32x4.add(a51, t5); a61 = f32x4.add(a61, t6); a71 = f32x4.add(a71, t7); }
+      else { a42 = f32x4.add(a42, t4); a52 = f32x4.add(a52, t5); a62 = f32x4.add(a62, t6); a72 = f32x4.add(a72, t7); }
+    }
   }
-  v128.store(o, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
-  v128.store(o + oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
+  v128.store(o + 0 * oStride, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
+  v128.store(o + 1 * oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
   v128.store(o + 2 * oStride, f32x4.add(f32x4.add(a20, a21), f32x4.add(a22, a23)));
   v128.store(o + 3 * oStride, f32x4.add(f32x4.add(a30, a31), f32x4.add(a32, a33)));
+  if (!eight) return;
+  v128.store(o + 4 * oStride, f32x4.add(f32x4.add(a40, a41), f32x4.add(a42, a43)));
+  v128.store(o + 5 * oStride, f32x4.add(f32x4.add(a50, a51), f32x4.add(a52, a53)));
+  v128.store(o + 6 * oStride, f32x4.add(f32x4.add(a60, a61), f32x4.add(a62, a63)));
+  v128.store(o + 7 * oStride, f32x4.add(f32x4.add(a70, a71), f32x4.add(a72, a73)));
 }
