@@ -60,7 +60,8 @@ const fn = (ex: KernelExports, name: keyof KernelExports): Fn => ex[name] as unk
 
 const blockCounts = [1, 2, 3, 4, 5, 9];
 const rowCounts = [4, 8, 12];
-const nTok = 6;
+// Q4_K takes tokens eight (relaxed build), then four, then one at a time (q4_kx4.ts); the others four, then one.
+const nTok = 13;
 const maxN = Math.max(...blockCounts) * 256;
 const maxRows = Math.max(...rowCounts);
 const maxQB = Math.max(...specs.map((s) => s.typeSize));
