@@ -135,17 +135,19 @@ export function matVecQ5_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, out: 
 
 /**
  * Matrix x matrix (prefill) over an interleaved Q5_K matrix: out[t * outStride
- * + r] = dot(row r, activation row t). Four tokens share each chunk's
- * unpacked quants and each group's scales.
+ * + r] = dot(row r, activation row t). Eight tokens (relaxed build), then
+ * four, then one share each chunk's unpacked quants and each group's scales.
  */
 export function matMatQ5_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32): void {
   const rowBytes = <usize>(n >> 8) * QB;
   const oStride = <usize>outStride << 2;
+  const ys = <usize>yStride;
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
     let t = 0;
-    for (; t + 4 <= nTok; t += 4) quadDot4(n, x, y + <usize>t * <usize>yStride, <usize>yStride, out + <usize>t * oStride + (<usize>r << 2), oStride);
-    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride));
+    if (ASC_FEATURE_RELAXED_SIMD) for (; t + 8 <= nTok; t += 8) quadDot8(n, x, y + <usize>t * ys, ys, out + <usize>t * oStride + (<usize>r << 2), oStride);
+    for (; t + 4 <= nTok; t += 4) quadDot4(n, x, y + <usize>t * ys, ys, out + <usize>t * oStride + (<usize>r << 2), oStride);
+    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * ys));
   }
 }
 
@@ -161,19 +163,33 @@ export function matMatQ5_Kx4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStri
   return v128.or(q, v128.and(i16x8.shl(i16x8.shr_u(hb, j), 4), bit));
 }
 
-/** quadDot for four activation rows yStride apart, stored oStride apart; same sums, same order. */
 function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDotTile(n, x, y, yStride, o, oStride, false);
+}
+
+function quadDot8(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDotTile(n, x, y, yStride, o, oStride, true);
+}
+
+/** quadDot for eight (or four) activation rows yStride apart, stored oStride apart; same sums, same order. */
+// @ts-ignore: decorator
+@inline function quadDotTile(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize, eight: bool): void {
   const nb = n >> 8;
   const m = NIBBLE_MASK, bit = FIFTH_BIT, six = SIX_BITS, top = TOP_TWO, byte0 = BYTE0, even = EVEN_BYTES, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
-  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride, y4 = y3 + yStride, y5 = y4 + yStride, y6 = y5 + yStride, y7 = y6 + yStride;
   let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
   let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
   let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0), a23 = f32x4.splat(0);
   let a30 = f32x4.splat(0), a31 = f32x4.splat(0), a32 = f32x4.splat(0), a33 = f32x4.splat(0);
+  let a40 = f32x4.splat(0), a41 = f32x4.splat(0), a42 = f32x4.splat(0), a43 = f32x4.splat(0);
+  let a50 = f32x4.splat(0), a51 = f32x4.splat(0), a52 = f32x4.splat(0), a53 = f32x4.splat(0);
+  let a60 = f32x4.splat(0), a61 = f32x4.splat(0), a62 = f32x4.splat(0), a63 = f32x4.splat(0);
+  let a70 = f32x4.splat(0), a71 = f32x4.splat(0), a72 = f32x4.splat(0), a73 = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const g = x + <usize>b * GB, h = g + 64;
     const scL = scalesLo(g, six), scH = scalesHi(g, m, top);
     let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
+    let i4 = i32x4.splat(0), i5 = i32x4.splat(0), i6 = i32x4.splat(0), i7 = i32x4.splat(0);
     for (let k = 0; k < 4; k++) {
       const c = g + 192 + 128 * <usize>k;
       const ko = (<usize>b << 8) + 64 * <usize>k;
@@ -188,6 +204,12 @@ function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride:
       i1 = addSub(i1, w0, w1, w2, w3, w4, w5, w6, w7, y1 + ko, sc);
       i2 = addSub(i2, w0, w1, w2, w3, w4, w5, w6, w7, y2 + ko, sc);
       i3 = addSub(i3, w0, w1, w2, w3, w4, w5, w6, w7, y3 + ko, sc);
+      if (eight) {
+        i4 = addSub(i4, w0, w1, w2, w3, w4, w5, w6, w7, y4 + ko, sc);
+        i5 = addSub(i5, w0, w1, w2, w3, w4, w5, w6, w7, y5 + ko, sc);
+        i6 = addSub(i6, w0, w1, w2, w3, w4, w5, w6, w7, y6 + ko, sc);
+        i7 = addSub(i7, w0, w1, w2, w3, w4, w5, w6, w7, y7 + ko, sc);
+      }
       j++;
       sc = v128.and(i32x4.shr_u(src, sh + 8), byte0);
       w0 = withFifthVar(v128.and(i16x8.shr_u(v128.load(c), 4), m), v128.load(h), j, bit); w1 = withFifthVar(v128.and(i16x8.shr_u(v128.load(c, 16), 4), m), v128.load(h, 16), j, bit);
@@ -198,19 +220,40 @@ function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride:
       i1 = addSub(i1, w0, w1, w2, w3, w4, w5, w6, w7, y1 + ko + 32, sc);
       i2 = addSub(i2, w0, w1, w2, w3, w4, w5, w6, w7, y2 + ko + 32, sc);
       i3 = addSub(i3, w0, w1, w2, w3, w4, w5, w6, w7, y3 + ko + 32, sc);
+      if (eight) {
+        i4 = addSub(i4, w0, w1, w2, w3, w4, w5, w6, w7, y4 + ko + 32, sc);
+        i5 = addSub(i5, w0, w1, w2, w3, w4, w5, w6, w7, y5 + ko + 32, sc);
+        i6 = addSub(i6, w0, w1, w2, w3, w4, w5, w6, w7, y6 + ko + 32, sc);
+        i7 = addSub(i7, w0, w1, w2, w3, w4, w5, w6, w7, y7 + ko + 32, sc);
+      }
     }
+    const lane = b & 3;
     const t0 = blockValue(i0, g, y, b, n, nb, m, six, top, even, sm, sb);
     const t1 = blockValue(i1, g, y1, b, n, nb, m, six, top, even, sm, sb);
     const t2 = blockValue(i2, g, y2, b, n, nb, m, six, top, even, sm, sb);
     const t3 = blockValue(i3, g, y3, b, n, nb, m, six, top, even, sm, sb);
-    const lane = b & 3;
     if (lane == 0) { a00 = f32x4.add(a00, t0); a10 = f32x4.add(a10, t1); a20 = f32x4.add(a20, t2); a30 = f32x4.add(a30, t3); }
     else if (lane == 1) { a01 = f32x4.add(a01, t0); a11 = f32x4.add(a11, t1); a21 = f32x4.add(a21, t2); a31 = f32x4.add(a31, t3); }
     else if (lane == 2) { a02 = f32x4.add(a02, t0); a12 = f32x4.add(a12, t1); a22 = f32x4.add(a22, t2); a32 = f32x4.add(a32, t3); }
     else { a03 = f32x4.add(a03, t0); a13 = f32x4.add(a13, t1); a23 = f32x4.add(a23, t2); a33 = f32x4.add(a33, t3); }
+    if (eight) {
+      const t4 = blockValue(i4, g, y4, b, n, nb, m, six, top, even, sm, sb);
+      const t5 = blockValue(i5, g, y5, b, n, nb, m, six, top, even, sm, sb);
+      const t6 = blockValue(i6, g, y6, b, n, nb, m, six, top, even, sm, sb);
+      const t7 = blockValue(i7, g, y7, b, n, nb, m, six, top, even, sm, sb);
+      if (lane == 0) { a40 = f32x4.add(a40, t4); a50 = f32x4.add(a50, t5); a60 = f32x4.add(a60, t6); a70 = f32x4.add(a70, t7); }
+      else if (lane == 1) { a41 = f32x4.add(a41, t4); a51 = f32x4.add(a51, t5); a61 = f32x4.add(a61, t6); a71 = f32x4.add(a71, t7); }
+      else if (lane == 2) { a42 = f32x4.add(a42, t4); a52 = f32x4.add(a52, t5); a62 = f32x4.add(a62, t6); a72 = f32x4.add(a72, t7); }
+      else { a43 = f32x4.add(a43, t4); a53 = f32x4.add(a53, t5); a63 = f32x4.add(a63, t6); a73 = f32x4.add(a73, t7); }
+    }
   }
-  v128.store(o, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
-  v128.store(o + oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
+  v128.store(o + 0 * oStride, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
+  v128.store(o + 1 * oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
   v128.store(o + 2 * oStride, f32x4.add(f32x4.add(a20, a21), f32x4.add(a22, a23)));
   v128.store(o + 3 * oStride, f32x4.add(f32x4.add(a30, a31), f32x4.add(a32, a33)));
+  if (!eight) return;
+  v128.store(o + 4 * oStride, f32x4.add(f32x4.add(a40, a41), f32x4.add(a42, a43)));
+  v128.store(o + 5 * oStride, f32x4.add(f32x4.add(a50, a51), f32x4.add(a52, a53)));
+  v128.store(o + 6 * oStride, f32x4.add(f32x4.add(a60, a61), f32x4.add(a62, a63)));
+  v128.store(o + 7 * oStride, f32x4.add(f32x4.add(a70, a71), f32x4.add(a72, a73)));
 }

@@ -60,7 +60,7 @@ const fn = (ex: KernelExports, name: keyof KernelExports): Fn => ex[name] as unk
 
 const blockCounts = [1, 2, 3, 4, 5, 9];
 const rowCounts = [4, 8, 12];
-// Q4_K and Q6_K take tokens eight (relaxed build), then four, then one at a time (q4_kx4.ts, q6_kx4.ts); Q5_K four, then one.
+// Each takes tokens eight (relaxed build), then four, then one at a time.
 const nTok = 13;
 const maxN = Math.max(...blockCounts) * 256;
 const maxRows = Math.max(...rowCounts);
