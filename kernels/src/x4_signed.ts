@@ -276,31 +276,46 @@ let pairTermB: v128 = i32x4.splat(0);
 
 /**
  * Matrix x matrix (prefill) over an interleaved matrix: out[t * outStride +
- * r] = dot(row r, activation row t). Four tokens share each group's chunks
- * (loaded, or looked up for IQ4_NL) and decoded scales.
+ * r] = dot(row r, activation row t). Eight tokens (relaxed build), then four,
+ * then one share each group's chunks (loaded, or looked up for IQ4_NL) and
+ * decoded scales.
  */
 // @ts-ignore: decorator
 @inline export function matMatSignedX4(r0: i32, r1: i32, w: usize, n: i32, y: usize, yStride: i32, nTok: i32, out: usize, outStride: i32, nl: bool): void {
   const rowBytes = rowBytesOf(n, nl);
   const oStride = <usize>outStride << 2;
+  const ys = <usize>yStride;
   for (let r = r0; r < r1; r += 4) {
     const x = w + <usize>r * rowBytes;
     let t = 0;
+    if (ASC_FEATURE_RELAXED_SIMD) for (; t + 8 <= nTok; t += 8) {
+      const o = out + <usize>t * oStride + (<usize>r << 2);
+      if (nl) quadDot8NL(n, x, y + <usize>t * ys, ys, o, oStride);
+      else quadDot8Q8_0(n, x, y + <usize>t * ys, ys, o, oStride);
+    }
     for (; t + 4 <= nTok; t += 4) {
       const o = out + <usize>t * oStride + (<usize>r << 2);
-      if (nl) quadDot4NL(n, x, y + <usize>t * <usize>yStride, <usize>yStride, o, oStride);
-      else quadDot4Q8_0(n, x, y + <usize>t * <usize>yStride, <usize>yStride, o, oStride);
+      if (nl) quadDot4NL(n, x, y + <usize>t * ys, ys, o, oStride);
+      else quadDot4Q8_0(n, x, y + <usize>t * ys, ys, o, oStride);
     }
-    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * <usize>yStride, nl));
+    for (; t < nTok; t++) v128.store(out + <usize>t * oStride + (<usize>r << 2), quadDot(n, x, y + <usize>t * ys, nl));
   }
 }
 
+function quadDot8NL(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDotTile(n, x, y, yStride, o, oStride, true, true);
+}
+
+function quadDot8Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
+  quadDotTile(n, x, y, yStride, o, oStride, false, true);
+}
+
 function quadDot4NL(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
-  quadDot4(n, x, y, yStride, o, oStride, true);
+  quadDotTile(n, x, y, yStride, o, oStride, true, false);
 }
 
 function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize): void {
-  quadDot4(n, x, y, yStride, o, oStride, false);
+  quadDotTile(n, x, y, yStride, o, oStride, false, false);
 }
 
 /** Chunk s (weights 4s .. 4s + 3 of the four rows) of the group at g: loaded (Q8_0) or looked up (IQ4_NL). */
@@ -312,31 +327,42 @@ function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStr
 }
 
 /**
- * quadDot for four activation rows yStride apart, stored oStride apart; same
- * sums, same order. Four blocks per pass, each with its own partial sums
- * written out, as x4_nibbles.ts's quadDot4 (Q8_0 prefill 1.15x over one
- * token at a time, 1.2x over a branch on b % 4).
+ * quadDot for eight (or four) activation rows yStride apart, stored oStride
+ * apart; same sums, same order. Four blocks per pass, each with its own
+ * partial sums written out, as x4_nibbles.ts's quadDotTile (Q8_0 prefill
+ * 1.15x over one token at a time, 1.2x over a branch on b % 4).
  */
 // @ts-ignore: decorator
-@inline function quadDot4(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize, nl: bool): void {
+@inline function quadDotTile(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride: usize, nl: bool, eight: bool): void {
   const nb = n >> 5;
   const m = NIBBLE_MASK, t = NL_VALUES, sm = SCALE_MASK, sb = SCALE_BIAS_BITS;
   const gb = groupBytes(nl);
-  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+  const y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride, y4 = y3 + yStride, y5 = y4 + yStride, y6 = y5 + yStride, y7 = y6 + yStride;
   let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
   let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
   let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0), a23 = f32x4.splat(0);
   let a30 = f32x4.splat(0), a31 = f32x4.splat(0), a32 = f32x4.splat(0), a33 = f32x4.splat(0);
+  let a40 = f32x4.splat(0), a41 = f32x4.splat(0), a42 = f32x4.splat(0), a43 = f32x4.splat(0);
+  let a50 = f32x4.splat(0), a51 = f32x4.splat(0), a52 = f32x4.splat(0), a53 = f32x4.splat(0);
+  let a60 = f32x4.splat(0), a61 = f32x4.splat(0), a62 = f32x4.splat(0), a63 = f32x4.splat(0);
+  let a70 = f32x4.splat(0), a71 = f32x4.splat(0), a72 = f32x4.splat(0), a73 = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     let g = x + <usize>b * gb;
-    let v0 = chunkAt(g, 0, nl, m, t), v1 = chunkAt(g, 1, nl, m, t), v2 = chunkAt(g, 2, nl, m, t), v3 = chunkAt(g, 3, nl, m, t);
-    let v4 = chunkAt(g, 4, nl, m, t), v5 = chunkAt(g, 5, nl, m, t), v6 = chunkAt(g, 6, nl, m, t), v7 = chunkAt(g, 7, nl, m, t);
-    let d = decodeScales(g, sm, sb);
+    let v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, d: v128;
+    v0 = chunkAt(g, 0, nl, m, t); v1 = chunkAt(g, 1, nl, m, t); v2 = chunkAt(g, 2, nl, m, t); v3 = chunkAt(g, 3, nl, m, t);
+    v4 = chunkAt(g, 4, nl, m, t); v5 = chunkAt(g, 5, nl, m, t); v6 = chunkAt(g, 6, nl, m, t); v7 = chunkAt(g, 7, nl, m, t);
+    d = decodeScales(g, sm, sb);
     a00 = f32x4.add(a00, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b, n, nb), d, y, b, n, nl));
     a10 = f32x4.add(a10, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b, n, nb), d, y1, b, n, nl));
     a20 = f32x4.add(a20, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b, n, nb), d, y2, b, n, nl));
     a30 = f32x4.add(a30, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b, n, nb), d, y3, b, n, nl));
+    if (eight) {
+      a40 = f32x4.add(a40, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b, n, nb), d, y4, b, n, nl));
+      a50 = f32x4.add(a50, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b, n, nb), d, y5, b, n, nl));
+      a60 = f32x4.add(a60, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b, n, nb), d, y6, b, n, nl));
+      a70 = f32x4.add(a70, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b, n, nb), d, y7, b, n, nl));
+    }
     g += gb;
     v0 = chunkAt(g, 0, nl, m, t); v1 = chunkAt(g, 1, nl, m, t); v2 = chunkAt(g, 2, nl, m, t); v3 = chunkAt(g, 3, nl, m, t);
     v4 = chunkAt(g, 4, nl, m, t); v5 = chunkAt(g, 5, nl, m, t); v6 = chunkAt(g, 6, nl, m, t); v7 = chunkAt(g, 7, nl, m, t);
@@ -345,6 +371,12 @@ function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStr
     a11 = f32x4.add(a11, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b + 1, n, nb), d, y1, b + 1, n, nl));
     a21 = f32x4.add(a21, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b + 1, n, nb), d, y2, b + 1, n, nl));
     a31 = f32x4.add(a31, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b + 1, n, nb), d, y3, b + 1, n, nl));
+    if (eight) {
+      a41 = f32x4.add(a41, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b + 1, n, nb), d, y4, b + 1, n, nl));
+      a51 = f32x4.add(a51, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b + 1, n, nb), d, y5, b + 1, n, nl));
+      a61 = f32x4.add(a61, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b + 1, n, nb), d, y6, b + 1, n, nl));
+      a71 = f32x4.add(a71, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b + 1, n, nb), d, y7, b + 1, n, nl));
+    }
     g += gb;
     v0 = chunkAt(g, 0, nl, m, t); v1 = chunkAt(g, 1, nl, m, t); v2 = chunkAt(g, 2, nl, m, t); v3 = chunkAt(g, 3, nl, m, t);
     v4 = chunkAt(g, 4, nl, m, t); v5 = chunkAt(g, 5, nl, m, t); v6 = chunkAt(g, 6, nl, m, t); v7 = chunkAt(g, 7, nl, m, t);
@@ -353,6 +385,12 @@ function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStr
     a12 = f32x4.add(a12, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b + 2, n, nb), d, y1, b + 2, n, nl));
     a22 = f32x4.add(a22, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b + 2, n, nb), d, y2, b + 2, n, nl));
     a32 = f32x4.add(a32, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b + 2, n, nb), d, y3, b + 2, n, nl));
+    if (eight) {
+      a42 = f32x4.add(a42, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b + 2, n, nb), d, y4, b + 2, n, nl));
+      a52 = f32x4.add(a52, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b + 2, n, nb), d, y5, b + 2, n, nl));
+      a62 = f32x4.add(a62, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b + 2, n, nb), d, y6, b + 2, n, nl));
+      a72 = f32x4.add(a72, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b + 2, n, nb), d, y7, b + 2, n, nl));
+    }
     g += gb;
     v0 = chunkAt(g, 0, nl, m, t); v1 = chunkAt(g, 1, nl, m, t); v2 = chunkAt(g, 2, nl, m, t); v3 = chunkAt(g, 3, nl, m, t);
     v4 = chunkAt(g, 4, nl, m, t); v5 = chunkAt(g, 5, nl, m, t); v6 = chunkAt(g, 6, nl, m, t); v7 = chunkAt(g, 7, nl, m, t);
@@ -361,6 +399,12 @@ function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStr
     a13 = f32x4.add(a13, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b + 3, n, nb), d, y1, b + 3, n, nl));
     a23 = f32x4.add(a23, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b + 3, n, nb), d, y2, b + 3, n, nl));
     a33 = f32x4.add(a33, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b + 3, n, nb), d, y3, b + 3, n, nl));
+    if (eight) {
+      a43 = f32x4.add(a43, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b + 3, n, nb), d, y4, b + 3, n, nl));
+      a53 = f32x4.add(a53, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b + 3, n, nb), d, y5, b + 3, n, nl));
+      a63 = f32x4.add(a63, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b + 3, n, nb), d, y6, b + 3, n, nl));
+      a73 = f32x4.add(a73, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b + 3, n, nb), d, y7, b + 3, n, nl));
+    }
   }
   // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
   for (; b < nb; b++) {
@@ -368,17 +412,31 @@ function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStr
     const v0 = chunkAt(g, 0, nl, m, t), v1 = chunkAt(g, 1, nl, m, t), v2 = chunkAt(g, 2, nl, m, t), v3 = chunkAt(g, 3, nl, m, t);
     const v4 = chunkAt(g, 4, nl, m, t), v5 = chunkAt(g, 5, nl, m, t), v6 = chunkAt(g, 6, nl, m, t), v7 = chunkAt(g, 7, nl, m, t);
     const d = decodeScales(g, sm, sb);
+    const lane = b & 3;
     const t0 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b, n, nb), d, y, b, n, nl);
     const t1 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b, n, nb), d, y1, b, n, nl);
     const t2 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b, n, nb), d, y2, b, n, nl);
     const t3 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b, n, nb), d, y3, b, n, nl);
-    const lane = b & 3;
     if (lane == 0) { a00 = f32x4.add(a00, t0); a10 = f32x4.add(a10, t1); a20 = f32x4.add(a20, t2); a30 = f32x4.add(a30, t3); }
     else if (lane == 1) { a01 = f32x4.add(a01, t0); a11 = f32x4.add(a11, t1); a21 = f32x4.add(a21, t2); a31 = f32x4.add(a31, t3); }
     else { a02 = f32x4.add(a02, t0); a12 = f32x4.add(a12, t1); a22 = f32x4.add(a22, t2); a32 = f32x4.add(a32, t3); }
+    if (eight) {
+      const t4 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b, n, nb), d, y4, b, n, nl);
+      const t5 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b, n, nb), d, y5, b, n, nl);
+      const t6 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b, n, nb), d, y6, b, n, nl);
+      const t7 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b, n, nb), d, y7, b, n, nl);
+      if (lane == 0) { a40 = f32x4.add(a40, t4); a50 = f32x4.add(a50, t5); a60 = f32x4.add(a60, t6); a70 = f32x4.add(a70, t7); }
+      else if (lane == 1) { a41 = f32x4.add(a41, t4); a51 = f32x4.add(a51, t5); a61 = f32x4.add(a61, t6); a71 = f32x4.add(a71, t7); }
+      else { a42 = f32x4.add(a42, t4); a52 = f32x4.add(a52, t5); a62 = f32x4.add(a62, t6); a72 = f32x4.add(a72, t7); }
+    }
   }
-  v128.store(o, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
-  v128.store(o + oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
+  v128.store(o + 0 * oStride, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
+  v128.store(o + 1 * oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
   v128.store(o + 2 * oStride, f32x4.add(f32x4.add(a20, a21), f32x4.add(a22, a23)));
   v128.store(o + 3 * oStride, f32x4.add(f32x4.add(a30, a31), f32x4.add(a32, a33)));
+  if (!eight) return;
+  v128.store(o + 4 * oStride, f32x4.add(f32x4.add(a40, a41), f32x4.add(a42, a43)));
+  v128.store(o + 5 * oStride, f32x4.add(f32x4.add(a50, a51), f32x4.add(a52, a53)));
+  v128.store(o + 6 * oStride, f32x4.add(f32x4.add(a60, a61), f32x4.add(a62, a63)));
+  v128.store(o + 7 * oStride, f32x4.add(f32x4.add(a70, a71), f32x4.add(a72, a73)));
 }

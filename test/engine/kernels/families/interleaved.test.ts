@@ -27,7 +27,7 @@ const fn = (ex: KernelExports, name: keyof KernelExports): Fn => ex[name] as unk
 const blockCounts = [1, 2, 3, 4, 5, 7, 8, 9, 28];
 // matVec runs from row 4: 20 and 24 rows give it two pairs of quads (x4_nibbles.ts), 24 one quad more.
 const rowCounts = [4, 8, 20, 24];
-// Q4_0 and Q5_0 take tokens eight, then four, then one at a time (x4_nibbles.ts), the others four then one.
+// matMat takes tokens eight (relaxed build), then four, then one at a time (x4_nibbles.ts, x4_signed.ts).
 const nTok = 13;
 const maxN = Math.max(...blockCounts) * 32;
 const maxRows = Math.max(...rowCounts);
