@@ -16,15 +16,10 @@
 // per position. headDim is a multiple of 4.
 
 import {
-  f16ToF32, f16x4ToF32x4Hoisted, f32ToF16,
+  f16ToF32, f16x4ToF32x4Hoisted, f32ToF16, roundF16, roundF16x4,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
 } from './common';
 import { expF32, expF32x4 } from './math';
-
-// @ts-ignore: decorator
-@inline function roundF16(v: f32): f32 {
-  return f16ToF32(f32ToF16(v));
-}
 
 /** Four halves at p to f32x4; the conversion's constants are read once per call (common.ts, "hoisted constants"). */
 // @ts-ignore: decorator
@@ -84,7 +79,7 @@ function attentionRows(
     for (let t = ta; t <= tb; t++) {
       for (let h = h0; h < h0 + hn; h++) {
         const qh = q + (<usize>(t * nHead + h) * <usize>headDim << 2);
-        if (f16) for (let i = 0; i < headDim; i++) store<f32>(qh + (<usize>i << 2), roundF16(load<f32>(qh + (<usize>i << 2))));
+        if (f16) roundRowF16(qh, headDim, simd);
       }
     }
     if (simd) {
@@ -94,6 +89,15 @@ function attentionRows(
         for (let h = h0; h < h0 + hn; h++) headScalar(t, h, out, q, k0, v0, kvRow, scores, nHead, headDim, pos0 + t, ctx, f16);
       }
     }
+  }
+}
+
+/** Rounds the d values at p (a multiple of 4) to halves in place, four at a time or (scalar reference) one by one. */
+function roundRowF16(p: usize, d: i32, simd: bool): void {
+  if (simd) {
+    for (let i = 0; i < d; i += 4) v128.store(p + (<usize>i << 2), roundF16x4(v128.load(p + (<usize>i << 2))));
+  } else {
+    for (let i = 0; i < d; i++) store<f32>(p + (<usize>i << 2), roundF16(load<f32>(p + (<usize>i << 2))));
   }
 }
 
@@ -144,7 +148,15 @@ function softmax(s: usize, p: i32, f16: bool, simd: bool): void {
     sum += <f64>e;
   }
   const inv = <f32>(1.0 / sum);
-  for (j = 0; j <= p; j++) {
+  j = 0;
+  if (simd) {
+    const iv = f32x4.splat(inv);
+    for (; j + 4 <= p + 1; j += 4) {
+      const w = f32x4.mul(v128.load(s + (<usize>j << 2)), iv);
+      v128.store(s + (<usize>j << 2), f16 ? roundF16x4(w) : w);
+    }
+  }
+  for (; j <= p; j++) {
     const w = load<f32>(s + (<usize>j << 2)) * inv;
     store<f32>(s + (<usize>j << 2), f16 ? roundF16(w) : w);
   }

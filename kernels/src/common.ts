@@ -44,6 +44,43 @@ export function f32ToF16(f: f32): u32 {
   return sign | ((a + 0xc8000fff + ((a >> 13) & 1)) >> 13);
 }
 
+/** f32ToF16 then back: v rounded to the nearest half (ties to even), as an f32 (a NaN becomes sign | 0x7fc00000). */
+export function roundF16(v: f32): f32 {
+  return f16ToF32(f32ToF16(v));
+}
+
+/**
+ * roundF16 on four lanes, the same bits for every input: normal halves round
+ * on the 13 dropped mantissa bits in place, subnormal ones by f32ToF16's
+ * add-0.5 (and its exact subtraction back).
+ */
+// @ts-ignore: decorator
+@inline export function roundF16x4(v: v128): v128 {
+  const sign = v128.and(v, ROUND_F16_SIGN);
+  const a = v128.and(v, ROUND_F16_ABS);
+  const odd = v128.and(i32x4.shr_u(a, 13), ROUND_F16_ONE);
+  const normal = v128.and(i32x4.add(i32x4.add(a, ROUND_F16_HALF_ULP), odd), ROUND_F16_KEEP);
+  const tiny = f32x4.sub(f32x4.add(a, ROUND_F16_POINT_FIVE), ROUND_F16_POINT_FIVE);
+  let r = v128.bitselect(tiny, normal, i32x4.lt_s(a, ROUND_F16_MIN_NORMAL));
+  r = v128.bitselect(ROUND_F16_INF, r, i32x4.ge_s(a, ROUND_F16_OVERFLOW));
+  r = v128.bitselect(ROUND_F16_NAN, r, i32x4.gt_s(a, ROUND_F16_INF));
+  return v128.or(r, sign);
+}
+
+// roundF16x4's constants, globals for the reason "hoisted constants" below gives.
+let ROUND_F16_SIGN: v128 = i32x4.splat(0x80000000);
+let ROUND_F16_ABS: v128 = i32x4.splat(0x7fffffff);
+let ROUND_F16_ONE: v128 = i32x4.splat(1);
+let ROUND_F16_HALF_ULP: v128 = i32x4.splat(0xfff);
+let ROUND_F16_KEEP: v128 = i32x4.splat(0xffffe000);
+let ROUND_F16_POINT_FIVE: v128 = f32x4.splat(0.5);
+/** 2^-14 as f32 bits: below it a half is subnormal. */
+let ROUND_F16_MIN_NORMAL: v128 = i32x4.splat(0x38800000);
+/** 65520 as f32 bits: from here a half rounds to infinity. */
+let ROUND_F16_OVERFLOW: v128 = i32x4.splat(0x477ff000);
+let ROUND_F16_INF: v128 = i32x4.splat(0x7f800000);
+let ROUND_F16_NAN: v128 = i32x4.splat(0x7fc00000);
+
 /** Four halves (one in the low 16 bits of each i32 lane) to f32x4, exact; same results as f16ToF32. */
 // @ts-ignore: decorator
 @inline export function f16x4ToF32x4(h: v128): v128 {

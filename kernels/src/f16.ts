@@ -6,7 +6,7 @@
 // matters: common.ts, "float dot order".
 
 import {
-  f16ToF32, f32ToF16, combineF32x4x4, f16x4ToF32x4Hoisted,
+  f16ToF32, f32ToF16, roundF16, roundF16x4, combineF32x4x4, f16x4ToF32x4Hoisted,
   F16_SIGN, F16_EM, F16_TINY, F16_MAX_FINITE, F16_REBIAS, F16_MIN_NORMAL,
   touchFrom, touchAhead, keepAlive,
 } from './common';
@@ -29,7 +29,17 @@ export function convertRowF32ToF16(x: usize, y: usize, n: i32): void {
 export function quantizeRowsF16(r0: i32, r1: i32, x: usize, xStride: i32, y: usize, yStride: i32, n: i32): void {
   for (let r = r0; r < r1; r++) {
     const xr = x + <usize>r * <usize>xStride, yr = y + <usize>r * <usize>yStride;
-    for (let i = 0; i < n; i++) store<f32>(yr + (<usize>i << 2), f16ToF32(f32ToF16(load<f32>(xr + (<usize>i << 2)))));
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(yr + (<usize>i << 2), roundF16x4(v128.load(xr + (<usize>i << 2))));
+    for (; i < n; i++) store<f32>(yr + (<usize>i << 2), roundF16(load<f32>(xr + (<usize>i << 2))));
+  }
+}
+
+/** Scalar reference of quantizeRowsF16. */
+export function quantizeRowsF16Scalar(r0: i32, r1: i32, x: usize, xStride: i32, y: usize, yStride: i32, n: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const xr = x + <usize>r * <usize>xStride, yr = y + <usize>r * <usize>yStride;
+    for (let i = 0; i < n; i++) store<f32>(yr + (<usize>i << 2), roundF16(load<f32>(xr + (<usize>i << 2))));
   }
 }
 

@@ -133,6 +133,7 @@ export interface KernelExports extends ForwardOpExports {
   actF16RowBytes(n: number): number;
   convertRowF32ToF16: QuantizeRowFn;
   quantizeRowsF16: QuantizeRowsFn;
+  quantizeRowsF16Scalar: QuantizeRowsFn;
   vecDotF16F16Scalar: VecDotFn;
   vecDotF16F16Simd128: VecDotFn;
   matVecF16: MatVecFn;

@@ -165,3 +165,56 @@ t.test('every half converts exactly: scalar (dequantizeRowF16) and 4-lane SIMD (
 // Keep the ABI names honest: the interface lists what this test calls.
 const names: (keyof KernelExports)[] = ['vecDotF16F16Scalar', 'vecDotBF16BF16Simd128', 'matVecF32', 'quantizeRowsF16', 'quantizeRowsBF16'];
 void names;
+
+/**
+ * Where four-lane rounding to halves could part from the scalar one: zeros,
+ * f32 subnormals, half subnormals and their ties, the normal boundary 2^-14
+ * from both sides, ties on the 13 dropped bits at every exponent, the
+ * largest half and the overflow edge 65520, infinities, NaNs of either sign
+ * and payload.
+ */
+function roundF16EdgeBits(rand: () => number): number[] {
+  const b = [0x00000000, 0x80000000, 0x00000001, 0x807fffff, 0x7f7fffff, 0x7f800000, 0xff800000,
+    0x7fc00000, 0xffc00000, 0x7f800001, 0xff812345, 0x7fbfffff];
+  for (const v of [2 ** -24, 2 ** -25, 3 * 2 ** -25, 2 ** -14, 2 ** -14 - 2 ** -25, 2 ** -14 - 2 ** -26, 65504, 65519, 65520, 65536, 1, 1 + 2 ** -11, 1 + 3 * 2 ** -11]) {
+    for (let d = -2; d <= 2; d++) b.push((bits(v) + d) >>> 0, (bits(-v) + d) >>> 0);
+  }
+  for (let e = 1; e < 255; e++) {
+    for (const low of [0x0fff, 0x1000, 0x1001, 0x3000, 0x1fff]) {
+      const m = (Math.floor(rand() * 0x400) << 13) | low;
+      b.push(((e << 23) | m) >>> 0, ((1 << 31) | (e << 23) | m) >>> 0);
+    }
+  }
+  return b;
+}
+
+t.test('quantizeRowsF16 (four lanes) == quantizeRowsF16Scalar bit for bit, and both round to nearest even half as plain JS does', async (t) => {
+  const insts = instances();
+  const { mem } = insts[0]!;
+  const rand = rng(0xf16);
+  const edges = roundF16EdgeBits(rand);
+  // Length 3 mod 4: the last values take the scalar tail.
+  const n = edges.length + 4096 + (3 - ((edges.length + 4096) % 4) + 4) % 4;
+  const input = new Uint32Array(n);
+  input.set(edges);
+  for (let i = edges.length; i < n; i++) input[i] = Math.floor(rand() * 2 ** 32);
+  const x = mem.alloc(n * 4), y = mem.alloc(n * 4);
+  mem.u8(x, n * 4).set(new Uint8Array(input.buffer));
+  const want = Array.from(input, (b) => {
+    const isNaN = (b & 0x7fffffff) > 0x7f800000;
+    if (isNaN) return ((b & 0x80000000) | 0x7fc00000) >>> 0;
+    const v = new Float32Array(new Uint32Array([b]).buffer)[0]!;
+    return bits(f16ToNumber(numberToF16(v))) >>> 0;
+  });
+  const firstBad = (got: Uint32Array): string => {
+    const i = want.findIndex((w, j) => got[j] !== w);
+    return i < 0 ? 'none' : `input ${input[i]!.toString(16)} got ${got[i]!.toString(16)} want ${want[i]!.toString(16)}`;
+  };
+  for (const inst of insts) {
+    for (const fn of ['quantizeRowsF16', 'quantizeRowsF16Scalar'] as const) {
+      mem.u8(y, n * 4).fill(0x55);
+      inst.ex[fn](0, 1, x, n * 4, y, n * 4, n);
+      t.equal(firstBad(new Uint32Array(mem.memory.buffer, y, n).slice()), 'none', `${inst.build} ${fn}: ${n} values`);
+    }
+  }
+});
