@@ -217,8 +217,8 @@ function quadDot8(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStride:
       else { a43 = f32x4.add(a43, t4); a53 = f32x4.add(a53, t5); a63 = f32x4.add(a63, t6); a73 = f32x4.add(a73, t7); }
     }
   }
-  v128.store(o + 0 * oStride, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
-  v128.store(o + 1 * oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
+  v128.store(o, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
+  v128.store(o + oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
   v128.store(o + 2 * oStride, f32x4.add(f32x4.add(a20, a21), f32x4.add(a22, a23)));
   v128.store(o + 3 * oStride, f32x4.add(f32x4.add(a30, a31), f32x4.add(a32, a33)));
   if (!eight) return;

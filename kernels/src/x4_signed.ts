@@ -430,8 +430,8 @@ function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStr
       else { a42 = f32x4.add(a42, t4); a52 = f32x4.add(a52, t5); a62 = f32x4.add(a62, t6); a72 = f32x4.add(a72, t7); }
     }
   }
-  v128.store(o + 0 * oStride, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
-  v128.store(o + 1 * oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
+  v128.store(o, f32x4.add(f32x4.add(a00, a01), f32x4.add(a02, a03)));
+  v128.store(o + oStride, f32x4.add(f32x4.add(a10, a11), f32x4.add(a12, a13)));
   v128.store(o + 2 * oStride, f32x4.add(f32x4.add(a20, a21), f32x4.add(a22, a23)));
   v128.store(o + 3 * oStride, f32x4.add(f32x4.add(a30, a31), f32x4.add(a32, a33)));
   if (!eight) return;
