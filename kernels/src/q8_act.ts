@@ -24,7 +24,7 @@
 //                           chains (x4_nibbles.ts)
 // Total: actQ8RowBytes(n) = 3n + 20 * nb bytes.
 
-import { f16ToF32, f32ToF16, roundAway, roundAwayI32x4 } from './common';
+import { f16ToF32, f32ToF16, roundAway, roundAwaySmallI32x4 as round, ROUND_HALF, ROUND_ONE, ROUND_SIGN, ROUND_MAGIC } from './common';
 
 /** Bytes of one Q8 activation row of n values. */
 export function actQ8RowBytes(n: i32): i32 {
@@ -80,24 +80,28 @@ function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
   const negPtr = posPtr + <usize>n;
   const offPtr = negPtr + <usize>n;
   const zero = i8x16.splat(0);
+  const half = ROUND_HALF, one = ROUND_ONE, sign = ROUND_SIGN, magic = ROUND_MAGIC;
   for (let b = 0; b < nb; b++) {
     const xb = x + (<usize>b << 7);
     const v0 = v128.load(xb), v1 = v128.load(xb, 16), v2 = v128.load(xb, 32), v3 = v128.load(xb, 48);
     const v4 = v128.load(xb, 64), v5 = v128.load(xb, 80), v6 = v128.load(xb, 96), v7 = v128.load(xb, 112);
-    let m = f32x4.max(
-      f32x4.max(f32x4.max(f32x4.abs(v0), f32x4.abs(v1)), f32x4.max(f32x4.abs(v2), f32x4.abs(v3))),
-      f32x4.max(f32x4.max(f32x4.abs(v4), f32x4.abs(v5)), f32x4.max(f32x4.abs(v6), f32x4.abs(v7))),
+    // Magnitudes compare as their bits (a NaN's above infinity's), so amax takes
+    // one i32x4.max_s a step: V8 spends eight x64 instructions on an f32x4.max.
+    let m = i32x4.max_s(
+      i32x4.max_s(i32x4.max_s(f32x4.abs(v0), f32x4.abs(v1)), i32x4.max_s(f32x4.abs(v2), f32x4.abs(v3))),
+      i32x4.max_s(i32x4.max_s(f32x4.abs(v4), f32x4.abs(v5)), i32x4.max_s(f32x4.abs(v6), f32x4.abs(v7))),
     );
-    m = f32x4.max(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
-    m = f32x4.max(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
+    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
     const amax = f32x4.extract_lane(m, 0);
     const d: f32 = amax / 127;
     const id: f32 = d != 0 ? <f32>1 / d : 0;
     const idv = f32x4.splat(id);
-    const q0 = roundAwayI32x4(f32x4.mul(v0, idv)), q1 = roundAwayI32x4(f32x4.mul(v1, idv));
-    const q2 = roundAwayI32x4(f32x4.mul(v2, idv)), q3 = roundAwayI32x4(f32x4.mul(v3, idv));
-    const q4 = roundAwayI32x4(f32x4.mul(v4, idv)), q5 = roundAwayI32x4(f32x4.mul(v5, idv));
-    const q6 = roundAwayI32x4(f32x4.mul(v6, idv)), q7 = roundAwayI32x4(f32x4.mul(v7, idv));
+    // |x * id| <= 127.5 or NaN (amax NaN or infinite), in roundAwaySmallI32x4's range.
+    const q0 = round(f32x4.mul(v0, idv), half, one, sign, magic), q1 = round(f32x4.mul(v1, idv), half, one, sign, magic);
+    const q2 = round(f32x4.mul(v2, idv), half, one, sign, magic), q3 = round(f32x4.mul(v3, idv), half, one, sign, magic);
+    const q4 = round(f32x4.mul(v4, idv), half, one, sign, magic), q5 = round(f32x4.mul(v5, idv), half, one, sign, magic);
+    const q6 = round(f32x4.mul(v6, idv), half, one, sign, magic), q7 = round(f32x4.mul(v7, idv), half, one, sign, magic);
     const s01 = i16x8.narrow_i32x4_s(q0, q1), s23 = i16x8.narrow_i32x4_s(q2, q3);
     const s45 = i16x8.narrow_i32x4_s(q4, q5), s67 = i16x8.narrow_i32x4_s(q6, q7);
     const o = <usize>b << 5;

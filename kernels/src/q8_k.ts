@@ -83,16 +83,17 @@ export function quantizeRowQ8_KSimd128(x: usize, y: usize, n: i32): void {
     const xb = x + (<usize>b << 10);
     const qb = y + (<usize>b << 8);
     const bs = bsPtr + (<usize>b << 5);
-    let m = f32x4.splat(0);
+    // Magnitudes compare as their bits (a NaN's above infinity's), as in q8_act.ts.
+    let m = i32x4.splat(0);
     for (let j = 0; j < 1024; j += 64) {
       const p = xb + <usize>j;
-      m = f32x4.max(m, f32x4.max(
-        f32x4.max(f32x4.abs(v128.load(p)), f32x4.abs(v128.load(p, 16))),
-        f32x4.max(f32x4.abs(v128.load(p, 32)), f32x4.abs(v128.load(p, 48))),
+      m = i32x4.max_s(m, i32x4.max_s(
+        i32x4.max_s(f32x4.abs(v128.load(p)), f32x4.abs(v128.load(p, 16))),
+        i32x4.max_s(f32x4.abs(v128.load(p, 32)), f32x4.abs(v128.load(p, 48))),
       ));
     }
-    m = f32x4.max(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
-    m = f32x4.max(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
+    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
     const amax = f32x4.extract_lane(m, 0);
     // The sign of max matters: find the first value whose magnitude is amax.
     const am = f32x4.splat(amax);

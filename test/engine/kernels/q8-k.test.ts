@@ -32,6 +32,7 @@ t.test('quantizeRowQ8_K: scalar and SIMD128 equal the ggml reference, every buil
   cases.push(['subnormal', Float32Array.from({ length: QK_K }, (_, i) => (i % 17 === 0 ? 1e-44 : 0))]);
   cases.push(['large', Float32Array.from({ length: QK_K }, (_, i) => (i - 128) * 1e30)]);
   cases.push(['one value', Float32Array.from({ length: QK_K }, (_, i) => (i === 77 ? 0.3 : 0))]);
+  cases.push(['an infinity', Float32Array.from({ length: QK_K }, (_, i) => (i === 130 ? -Infinity : Math.sin(i)))]);
   let checked = 0;
   for (const [name, x] of cases) {
     const n = x.length;
