@@ -21,7 +21,7 @@
 // The K-quant kernels rely on bsums being the sums of the qs (they take the
 // min and offset corrections from them, as llama.cpp's SIMD paths do).
 
-import { hsumI32x4x4 } from './common';
+import { hsumI32x4x4, ROUND_MAGIC } from './common';
 
 /** Bytes of one Q8_K activation row of n values. */
 export function actQ8KRowBytes(n: i32): i32 {
@@ -68,17 +68,27 @@ export function quantizeRowQ8_KScalar(x: usize, y: usize, n: i32): void {
   }
 }
 
-/** Four quantized lanes: nearest (ties to even) of v * iscale, capped at 127. */
+/**
+ * Four quantized lanes: nearest (ties to even) of v * iscale, capped at 127;
+ * a NaN lane (an infinite input times iscale 0) gives 0. |v * iscale| <= 127
+ * or so, so adding 1.5 * 2^23 rounds to the nearest integer in the float's
+ * low bits (x64 has no cheap i32x4.trunc_sat_f32x4_s).
+ */
 // @ts-ignore: decorator
-@inline function quant4(v: v128, iscale: v128): v128 {
-  return i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v, iscale))), i32x4.splat(127));
+@inline function quant4(v: v128, iscale: v128, magic: v128, cap: v128): v128 {
+  const x = f32x4.mul(v, iscale);
+  const q = v128.and(i32x4.sub(f32x4.add(x, magic), magic), f32x4.eq(x, x));
+  return i32x4.min_s(q, cap);
 }
+
+let QUANT_CAP: v128 = i32x4.splat(127);
 
 /** SIMD128: bit-identical to quantizeRowQ8_KScalar. */
 export function quantizeRowQ8_KSimd128(x: usize, y: usize, n: i32): void {
   const nb = n >> 8;
   const bsPtr = y + <usize>n;
   const dPtr = bsPtr + (<usize>nb << 5);
+  const magic = ROUND_MAGIC, cap = QUANT_CAP;
   for (let b = 0; b < nb; b++) {
     const xb = x + (<usize>b << 10);
     const qb = y + (<usize>b << 8);
@@ -126,8 +136,8 @@ export function quantizeRowQ8_KSimd128(x: usize, y: usize, n: i32): void {
       let s0 = i32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
       for (let k = 0; k < 4; k++) {
         const pk = p + (<usize>k << 6);
-        const q0 = quant4(v128.load(pk), is), q1 = quant4(v128.load(pk, 16), is);
-        const q2 = quant4(v128.load(pk, 32), is), q3 = quant4(v128.load(pk, 48), is);
+        const q0 = quant4(v128.load(pk), is, magic, cap), q1 = quant4(v128.load(pk, 16), is, magic, cap);
+        const q2 = quant4(v128.load(pk, 32), is, magic, cap), q3 = quant4(v128.load(pk, 48), is, magic, cap);
         v128.store(q + (<usize>k << 4), i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
         const s = i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3));
         if (k == 0) s0 = s; else if (k == 1) s1 = s; else if (k == 2) s2 = s; else s3 = s;
