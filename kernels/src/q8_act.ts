@@ -24,7 +24,7 @@
 //                           chains (x4_nibbles.ts)
 // Total: actQ8RowBytes(n) = 3n + 20 * nb bytes.
 
-import { f16ToF32, f32ToF16, roundAway, roundAwaySmallI32x4 as round, ROUND_HALF, ROUND_ONE, ROUND_SIGN, ROUND_MAGIC } from './common';
+import { f16ToF32, f32ToF16, roundAway, roundAwaySmallI32x4 as round, maxMagnitude, ROUND_HALF, ROUND_ONE, ROUND_SIGN, ROUND_MAGIC } from './common';
 
 /** Bytes of one Q8 activation row of n values. */
 export function actQ8RowBytes(n: i32): i32 {
@@ -85,15 +85,11 @@ function quantizeRowQ8Simd128(x: usize, y: usize, n: i32, withS: bool): void {
     const xb = x + (<usize>b << 7);
     const v0 = v128.load(xb), v1 = v128.load(xb, 16), v2 = v128.load(xb, 32), v3 = v128.load(xb, 48);
     const v4 = v128.load(xb, 64), v5 = v128.load(xb, 80), v6 = v128.load(xb, 96), v7 = v128.load(xb, 112);
-    // Magnitudes compare as their bits (a NaN's above infinity's), so amax takes
-    // one i32x4.max_s a step: V8 spends eight x64 instructions on an f32x4.max.
-    let m = i32x4.max_s(
+    // Magnitudes compare as their bits (maxMagnitude, common.ts).
+    const amax = maxMagnitude(i32x4.max_s(
       i32x4.max_s(i32x4.max_s(f32x4.abs(v0), f32x4.abs(v1)), i32x4.max_s(f32x4.abs(v2), f32x4.abs(v3))),
       i32x4.max_s(i32x4.max_s(f32x4.abs(v4), f32x4.abs(v5)), i32x4.max_s(f32x4.abs(v6), f32x4.abs(v7))),
-    );
-    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
-    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
-    const amax = f32x4.extract_lane(m, 0);
+    ));
     const d: f32 = amax / 127;
     const id: f32 = d != 0 ? <f32>1 / d : 0;
     const idv = f32x4.splat(id);

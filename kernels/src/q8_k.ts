@@ -21,7 +21,7 @@
 // The K-quant kernels rely on bsums being the sums of the qs (they take the
 // min and offset corrections from them, as llama.cpp's SIMD paths do).
 
-import { hsumI32x4x4, ROUND_MAGIC } from './common';
+import { hsumI32x4x4, maxMagnitude, ROUND_MAGIC } from './common';
 
 /** Bytes of one Q8_K activation row of n values. */
 export function actQ8KRowBytes(n: i32): i32 {
@@ -93,7 +93,7 @@ export function quantizeRowQ8_KSimd128(x: usize, y: usize, n: i32): void {
     const xb = x + (<usize>b << 10);
     const qb = y + (<usize>b << 8);
     const bs = bsPtr + (<usize>b << 5);
-    // Magnitudes compare as their bits (a NaN's above infinity's), as in q8_act.ts.
+    // Magnitudes compare as their bits (maxMagnitude, common.ts).
     let m = i32x4.splat(0);
     for (let j = 0; j < 1024; j += 64) {
       const p = xb + <usize>j;
@@ -102,9 +102,7 @@ export function quantizeRowQ8_KSimd128(x: usize, y: usize, n: i32): void {
         i32x4.max_s(f32x4.abs(v128.load(p, 32)), f32x4.abs(v128.load(p, 48))),
       ));
     }
-    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
-    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
-    const amax = f32x4.extract_lane(m, 0);
+    const amax = maxMagnitude(m);
     // The sign of max matters: find the first value whose magnitude is amax.
     const am = f32x4.splat(amax);
     let max: f32 = amax;

@@ -111,26 +111,35 @@ let NL_VALUES: v128 = i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25,
   return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(isum), d), da);
 }
 
+/**
+ * Chunk s (weights 4s .. 4s + 3 of the four rows) of the group at g, given
+ * its bytes at +8 + 16 (s & 3) in c: Q8_0's chunks 0..3 are those bytes and
+ * 4..7 the next four; IQ4_NL's low and high nibbles of c index the table.
+ */
+// @ts-ignore: decorator
+@inline function chunkAt(g: usize, s: i32, c: v128, nl: bool, m: v128, t: v128): v128 {
+  if (!nl) return s < 4 ? c : v128.load(g + 8 + (<usize>s << 4));
+  return lookup(s < 4 ? v128.and(c, m) : v128.and(i16x8.shr_u(c, 4), m), t);
+}
+
+/** Four rows' value of block b for activation row y from the block's chunks and scales d. */
+// @ts-ignore: decorator
+@inline function groupValue(
+  v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, d: v128, y: usize, b: i32, n: i32, nb: i32, nl: bool,
+): v128 {
+  return blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b, n, nb), d, y, b, n, nl);
+}
+
 /** Four rows' value of block b for activation row y. */
 // @ts-ignore: decorator
 @inline function groupTerm(x: usize, y: usize, b: i32, n: i32, nb: i32, nl: bool, m: v128, t: v128, sm: v128, sb: v128): v128 {
   const g = x + <usize>b * groupBytes(nl);
-  let isum: v128;
-  if (nl) {
-    // Chunk s of the group holds weights 4s .. 4s + 3 (low nibbles) and 4s + 16 .. 4s + 19 (high).
-    const c0 = v128.load(g, 8), c1 = v128.load(g, 24), c2 = v128.load(g, 40), c3 = v128.load(g, 56);
-    isum = groupSums(
-      lookup(v128.and(c0, m), t), lookup(v128.and(c1, m), t), lookup(v128.and(c2, m), t), lookup(v128.and(c3, m), t),
-      lookup(v128.and(i16x8.shr_u(c0, 4), m), t), lookup(v128.and(i16x8.shr_u(c1, 4), m), t),
-      lookup(v128.and(i16x8.shr_u(c2, 4), m), t), lookup(v128.and(i16x8.shr_u(c3, 4), m), t), y, b, n, nb,
-    );
-  } else {
-    isum = groupSums(
-      v128.load(g, 8), v128.load(g, 24), v128.load(g, 40), v128.load(g, 56),
-      v128.load(g, 72), v128.load(g, 88), v128.load(g, 104), v128.load(g, 120), y, b, n, nb,
-    );
-  }
-  return blockValue(isum, decodeScales(g, sm, sb), y, b, n, nl);
+  const c0 = v128.load(g, 8), c1 = v128.load(g, 24), c2 = v128.load(g, 40), c3 = v128.load(g, 56);
+  return groupValue(
+    chunkAt(g, 0, c0, nl, m, t), chunkAt(g, 1, c1, nl, m, t), chunkAt(g, 2, c2, nl, m, t), chunkAt(g, 3, c3, nl, m, t),
+    chunkAt(g, 4, c0, nl, m, t), chunkAt(g, 5, c1, nl, m, t), chunkAt(g, 6, c2, nl, m, t), chunkAt(g, 7, c3, nl, m, t),
+    decodeScales(g, sm, sb), y, b, n, nb, nl,
+  );
 }
 
 /** Four rows' dot with one activation row (the quad at x), as f32x4 lanes = rows. */
@@ -318,14 +327,6 @@ function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStr
   quadDotTile(n, x, y, yStride, o, oStride, false, false);
 }
 
-/** Chunk s (weights 4s .. 4s + 3 of the four rows) of the group at g: loaded (Q8_0) or looked up (IQ4_NL). */
-// @ts-ignore: decorator
-@inline function chunkAt(g: usize, s: i32, nl: bool, m: v128, t: v128): v128 {
-  if (!nl) return v128.load(g + 8 + (<usize>s << 4));
-  const c = v128.load(g + 8 + (<usize>(s & 3) << 4));
-  return lookup(s < 4 ? v128.and(c, m) : v128.and(i16x8.shr_u(c, 4), m), t);
-}
-
 /**
  * quadDot for eight (or four) activation rows yStride apart, stored oStride
  * apart; same sums, same order. Four blocks per pass, each with its own
@@ -349,82 +350,87 @@ function quadDot4Q8_0(n: i32, x: usize, y: usize, yStride: usize, o: usize, oStr
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     let g = x + <usize>b * gb;
-    let v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, d: v128;
-    v0 = chunkAt(g, 0, nl, m, t); v1 = chunkAt(g, 1, nl, m, t); v2 = chunkAt(g, 2, nl, m, t); v3 = chunkAt(g, 3, nl, m, t);
-    v4 = chunkAt(g, 4, nl, m, t); v5 = chunkAt(g, 5, nl, m, t); v6 = chunkAt(g, 6, nl, m, t); v7 = chunkAt(g, 7, nl, m, t);
+    let c0: v128, c1: v128, c2: v128, c3: v128, v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, d: v128;
+    c0 = v128.load(g, 8); c1 = v128.load(g, 24); c2 = v128.load(g, 40); c3 = v128.load(g, 56);
+    v0 = chunkAt(g, 0, c0, nl, m, t); v1 = chunkAt(g, 1, c1, nl, m, t); v2 = chunkAt(g, 2, c2, nl, m, t); v3 = chunkAt(g, 3, c3, nl, m, t);
+    v4 = chunkAt(g, 4, c0, nl, m, t); v5 = chunkAt(g, 5, c1, nl, m, t); v6 = chunkAt(g, 6, c2, nl, m, t); v7 = chunkAt(g, 7, c3, nl, m, t);
     d = decodeScales(g, sm, sb);
-    a00 = f32x4.add(a00, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b, n, nb), d, y, b, n, nl));
-    a10 = f32x4.add(a10, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b, n, nb), d, y1, b, n, nl));
-    a20 = f32x4.add(a20, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b, n, nb), d, y2, b, n, nl));
-    a30 = f32x4.add(a30, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b, n, nb), d, y3, b, n, nl));
+    a00 = f32x4.add(a00, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y, b, n, nb, nl));
+    a10 = f32x4.add(a10, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y1, b, n, nb, nl));
+    a20 = f32x4.add(a20, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y2, b, n, nb, nl));
+    a30 = f32x4.add(a30, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y3, b, n, nb, nl));
     if (eight) {
-      a40 = f32x4.add(a40, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b, n, nb), d, y4, b, n, nl));
-      a50 = f32x4.add(a50, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b, n, nb), d, y5, b, n, nl));
-      a60 = f32x4.add(a60, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b, n, nb), d, y6, b, n, nl));
-      a70 = f32x4.add(a70, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b, n, nb), d, y7, b, n, nl));
+      a40 = f32x4.add(a40, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y4, b, n, nb, nl));
+      a50 = f32x4.add(a50, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y5, b, n, nb, nl));
+      a60 = f32x4.add(a60, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y6, b, n, nb, nl));
+      a70 = f32x4.add(a70, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y7, b, n, nb, nl));
     }
     g += gb;
-    v0 = chunkAt(g, 0, nl, m, t); v1 = chunkAt(g, 1, nl, m, t); v2 = chunkAt(g, 2, nl, m, t); v3 = chunkAt(g, 3, nl, m, t);
-    v4 = chunkAt(g, 4, nl, m, t); v5 = chunkAt(g, 5, nl, m, t); v6 = chunkAt(g, 6, nl, m, t); v7 = chunkAt(g, 7, nl, m, t);
+    c0 = v128.load(g, 8); c1 = v128.load(g, 24); c2 = v128.load(g, 40); c3 = v128.load(g, 56);
+    v0 = chunkAt(g, 0, c0, nl, m, t); v1 = chunkAt(g, 1, c1, nl, m, t); v2 = chunkAt(g, 2, c2, nl, m, t); v3 = chunkAt(g, 3, c3, nl, m, t);
+    v4 = chunkAt(g, 4, c0, nl, m, t); v5 = chunkAt(g, 5, c1, nl, m, t); v6 = chunkAt(g, 6, c2, nl, m, t); v7 = chunkAt(g, 7, c3, nl, m, t);
     d = decodeScales(g, sm, sb);
-    a01 = f32x4.add(a01, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b + 1, n, nb), d, y, b + 1, n, nl));
-    a11 = f32x4.add(a11, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b + 1, n, nb), d, y1, b + 1, n, nl));
-    a21 = f32x4.add(a21, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b + 1, n, nb), d, y2, b + 1, n, nl));
-    a31 = f32x4.add(a31, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b + 1, n, nb), d, y3, b + 1, n, nl));
+    a01 = f32x4.add(a01, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y, b + 1, n, nb, nl));
+    a11 = f32x4.add(a11, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y1, b + 1, n, nb, nl));
+    a21 = f32x4.add(a21, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y2, b + 1, n, nb, nl));
+    a31 = f32x4.add(a31, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y3, b + 1, n, nb, nl));
     if (eight) {
-      a41 = f32x4.add(a41, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b + 1, n, nb), d, y4, b + 1, n, nl));
-      a51 = f32x4.add(a51, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b + 1, n, nb), d, y5, b + 1, n, nl));
-      a61 = f32x4.add(a61, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b + 1, n, nb), d, y6, b + 1, n, nl));
-      a71 = f32x4.add(a71, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b + 1, n, nb), d, y7, b + 1, n, nl));
+      a41 = f32x4.add(a41, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y4, b + 1, n, nb, nl));
+      a51 = f32x4.add(a51, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y5, b + 1, n, nb, nl));
+      a61 = f32x4.add(a61, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y6, b + 1, n, nb, nl));
+      a71 = f32x4.add(a71, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y7, b + 1, n, nb, nl));
     }
     g += gb;
-    v0 = chunkAt(g, 0, nl, m, t); v1 = chunkAt(g, 1, nl, m, t); v2 = chunkAt(g, 2, nl, m, t); v3 = chunkAt(g, 3, nl, m, t);
-    v4 = chunkAt(g, 4, nl, m, t); v5 = chunkAt(g, 5, nl, m, t); v6 = chunkAt(g, 6, nl, m, t); v7 = chunkAt(g, 7, nl, m, t);
+    c0 = v128.load(g, 8); c1 = v128.load(g, 24); c2 = v128.load(g, 40); c3 = v128.load(g, 56);
+    v0 = chunkAt(g, 0, c0, nl, m, t); v1 = chunkAt(g, 1, c1, nl, m, t); v2 = chunkAt(g, 2, c2, nl, m, t); v3 = chunkAt(g, 3, c3, nl, m, t);
+    v4 = chunkAt(g, 4, c0, nl, m, t); v5 = chunkAt(g, 5, c1, nl, m, t); v6 = chunkAt(g, 6, c2, nl, m, t); v7 = chunkAt(g, 7, c3, nl, m, t);
     d = decodeScales(g, sm, sb);
-    a02 = f32x4.add(a02, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b + 2, n, nb), d, y, b + 2, n, nl));
-    a12 = f32x4.add(a12, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b + 2, n, nb), d, y1, b + 2, n, nl));
-    a22 = f32x4.add(a22, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b + 2, n, nb), d, y2, b + 2, n, nl));
-    a32 = f32x4.add(a32, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b + 2, n, nb), d, y3, b + 2, n, nl));
+    a02 = f32x4.add(a02, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y, b + 2, n, nb, nl));
+    a12 = f32x4.add(a12, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y1, b + 2, n, nb, nl));
+    a22 = f32x4.add(a22, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y2, b + 2, n, nb, nl));
+    a32 = f32x4.add(a32, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y3, b + 2, n, nb, nl));
     if (eight) {
-      a42 = f32x4.add(a42, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b + 2, n, nb), d, y4, b + 2, n, nl));
-      a52 = f32x4.add(a52, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b + 2, n, nb), d, y5, b + 2, n, nl));
-      a62 = f32x4.add(a62, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b + 2, n, nb), d, y6, b + 2, n, nl));
-      a72 = f32x4.add(a72, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b + 2, n, nb), d, y7, b + 2, n, nl));
+      a42 = f32x4.add(a42, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y4, b + 2, n, nb, nl));
+      a52 = f32x4.add(a52, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y5, b + 2, n, nb, nl));
+      a62 = f32x4.add(a62, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y6, b + 2, n, nb, nl));
+      a72 = f32x4.add(a72, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y7, b + 2, n, nb, nl));
     }
     g += gb;
-    v0 = chunkAt(g, 0, nl, m, t); v1 = chunkAt(g, 1, nl, m, t); v2 = chunkAt(g, 2, nl, m, t); v3 = chunkAt(g, 3, nl, m, t);
-    v4 = chunkAt(g, 4, nl, m, t); v5 = chunkAt(g, 5, nl, m, t); v6 = chunkAt(g, 6, nl, m, t); v7 = chunkAt(g, 7, nl, m, t);
+    c0 = v128.load(g, 8); c1 = v128.load(g, 24); c2 = v128.load(g, 40); c3 = v128.load(g, 56);
+    v0 = chunkAt(g, 0, c0, nl, m, t); v1 = chunkAt(g, 1, c1, nl, m, t); v2 = chunkAt(g, 2, c2, nl, m, t); v3 = chunkAt(g, 3, c3, nl, m, t);
+    v4 = chunkAt(g, 4, c0, nl, m, t); v5 = chunkAt(g, 5, c1, nl, m, t); v6 = chunkAt(g, 6, c2, nl, m, t); v7 = chunkAt(g, 7, c3, nl, m, t);
     d = decodeScales(g, sm, sb);
-    a03 = f32x4.add(a03, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b + 3, n, nb), d, y, b + 3, n, nl));
-    a13 = f32x4.add(a13, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b + 3, n, nb), d, y1, b + 3, n, nl));
-    a23 = f32x4.add(a23, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b + 3, n, nb), d, y2, b + 3, n, nl));
-    a33 = f32x4.add(a33, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b + 3, n, nb), d, y3, b + 3, n, nl));
+    a03 = f32x4.add(a03, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y, b + 3, n, nb, nl));
+    a13 = f32x4.add(a13, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y1, b + 3, n, nb, nl));
+    a23 = f32x4.add(a23, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y2, b + 3, n, nb, nl));
+    a33 = f32x4.add(a33, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y3, b + 3, n, nb, nl));
     if (eight) {
-      a43 = f32x4.add(a43, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b + 3, n, nb), d, y4, b + 3, n, nl));
-      a53 = f32x4.add(a53, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b + 3, n, nb), d, y5, b + 3, n, nl));
-      a63 = f32x4.add(a63, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b + 3, n, nb), d, y6, b + 3, n, nl));
-      a73 = f32x4.add(a73, blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b + 3, n, nb), d, y7, b + 3, n, nl));
+      a43 = f32x4.add(a43, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y4, b + 3, n, nb, nl));
+      a53 = f32x4.add(a53, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y5, b + 3, n, nb, nl));
+      a63 = f32x4.add(a63, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y6, b + 3, n, nb, nl));
+      a73 = f32x4.add(a73, groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y7, b + 3, n, nb, nl));
     }
   }
   // The last nb % 4 blocks go to the partial sums 0, 1, 2 in turn.
   for (; b < nb; b++) {
     const g = x + <usize>b * gb;
-    const v0 = chunkAt(g, 0, nl, m, t), v1 = chunkAt(g, 1, nl, m, t), v2 = chunkAt(g, 2, nl, m, t), v3 = chunkAt(g, 3, nl, m, t);
-    const v4 = chunkAt(g, 4, nl, m, t), v5 = chunkAt(g, 5, nl, m, t), v6 = chunkAt(g, 6, nl, m, t), v7 = chunkAt(g, 7, nl, m, t);
+    const c0 = v128.load(g, 8), c1 = v128.load(g, 24), c2 = v128.load(g, 40), c3 = v128.load(g, 56);
+    const v0 = chunkAt(g, 0, c0, nl, m, t), v1 = chunkAt(g, 1, c1, nl, m, t), v2 = chunkAt(g, 2, c2, nl, m, t), v3 = chunkAt(g, 3, c3, nl, m, t);
+    const v4 = chunkAt(g, 4, c0, nl, m, t), v5 = chunkAt(g, 5, c1, nl, m, t), v6 = chunkAt(g, 6, c2, nl, m, t), v7 = chunkAt(g, 7, c3, nl, m, t);
     const d = decodeScales(g, sm, sb);
     const lane = b & 3;
-    const t0 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y, b, n, nb), d, y, b, n, nl);
-    const t1 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y1, b, n, nb), d, y1, b, n, nl);
-    const t2 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y2, b, n, nb), d, y2, b, n, nl);
-    const t3 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y3, b, n, nb), d, y3, b, n, nl);
+    const t0 = groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y, b, n, nb, nl);
+    const t1 = groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y1, b, n, nb, nl);
+    const t2 = groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y2, b, n, nb, nl);
+    const t3 = groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y3, b, n, nb, nl);
     if (lane == 0) { a00 = f32x4.add(a00, t0); a10 = f32x4.add(a10, t1); a20 = f32x4.add(a20, t2); a30 = f32x4.add(a30, t3); }
     else if (lane == 1) { a01 = f32x4.add(a01, t0); a11 = f32x4.add(a11, t1); a21 = f32x4.add(a21, t2); a31 = f32x4.add(a31, t3); }
     else { a02 = f32x4.add(a02, t0); a12 = f32x4.add(a12, t1); a22 = f32x4.add(a22, t2); a32 = f32x4.add(a32, t3); }
     if (eight) {
-      const t4 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y4, b, n, nb), d, y4, b, n, nl);
-      const t5 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y5, b, n, nb), d, y5, b, n, nl);
-      const t6 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y6, b, n, nb), d, y6, b, n, nl);
-      const t7 = blockValue(groupSums(v0, v1, v2, v3, v4, v5, v6, v7, y7, b, n, nb), d, y7, b, n, nl);
+      const t4 = groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y4, b, n, nb, nl);
+      const t5 = groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y5, b, n, nb, nl);
+      const t6 = groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y6, b, n, nb, nl);
+      const t7 = groupValue(v0, v1, v2, v3, v4, v5, v6, v7, d, y7, b, n, nb, nl);
       if (lane == 0) { a40 = f32x4.add(a40, t4); a50 = f32x4.add(a50, t5); a60 = f32x4.add(a60, t6); a70 = f32x4.add(a70, t7); }
       else if (lane == 1) { a41 = f32x4.add(a41, t4); a51 = f32x4.add(a51, t5); a61 = f32x4.add(a61, t6); a71 = f32x4.add(a71, t7); }
       else { a42 = f32x4.add(a42, t4); a52 = f32x4.add(a52, t5); a62 = f32x4.add(a62, t6); a72 = f32x4.add(a72, t7); }
